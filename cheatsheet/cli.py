@@ -1,0 +1,171 @@
+"""Command line: `cheatsheet [build|sections|watch] [SHEET ...] [options]`.
+
+The one place where errors are printed and turned into exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .config import ORIENTATIONS, PAPERS, load_project
+from .content import load_content
+from .errors import EXIT_INPUT, EXIT_INTERNAL, CheatsheetError, where
+from .pipeline import build_sheet, chosen_sections
+
+COMMANDS = ("build", "sections", "watch")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="cheatsheet",
+        description="Turn Markdown notes into a compact, printable multi-column PDF cheat sheet.",
+        epilog="Commands: build (default), sections (same as --list-sections).",
+    )
+    p.add_argument(
+        "sheets", nargs="*", metavar="SHEET", help="sheet names from cheatsheet.toml (default: all)"
+    )
+    p.add_argument(
+        "-C", "--project", type=Path, default=Path("."), help="project folder (default: .)"
+    )
+    p.add_argument(
+        "-c", "--config", type=Path, help="config file (default: PROJECT/cheatsheet.toml)"
+    )
+    p.add_argument("--content", action="append", help="content file, folder or glob (repeatable)")
+    p.add_argument("--list-sections", action="store_true", help="list the sections and exit")
+    sel = p.add_argument_group("sections")
+    sel.add_argument(
+        "--only", help="comma-separated sections (title or slug, globs) to print, in this order"
+    )
+    sel.add_argument("--exclude", help="comma-separated sections to leave out")
+    sel.add_argument("--order", help="comma-separated sections to put first")
+    lay = p.add_argument_group("layout")
+    lay.add_argument("--paper", help=f"one of {', '.join(PAPERS)}")
+    lay.add_argument("--orientation", help=" or ".join(ORIENTATIONS))
+    lay.add_argument("--landscape", dest="orientation", action="store_const", const="landscape")
+    lay.add_argument("--portrait", dest="orientation", action="store_const", const="portrait")
+    lay.add_argument("--columns", type=int, help="1 to 6")
+    lay.add_argument("--margin", help="page margin, e.g. 6mm")
+    lay.add_argument("--font-size", type=float, help="base font size in points")
+    lay.add_argument("--theme", help="theme name (styles/NAME.css) or path to a .css file")
+    lay.add_argument("--template", help="template file name in templates/")
+    lay.add_argument("--title")
+    lay.add_argument("--author")
+    p.add_argument("-o", "--output", help="output PDF path (may use {name})")
+    p.add_argument(
+        "--no-repair",
+        dest="repair",
+        action="store_const",
+        const=False,
+        help="do not repair damaged (mojibake) text",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    return p
+
+
+def overrides_from(args: argparse.Namespace) -> dict:
+    def split(value: str | None) -> list[str] | None:
+        return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+    return {
+        "content": args.content,
+        "sections": split(args.only),
+        "exclude": split(args.exclude),
+        "order": split(args.order),
+        "paper": args.paper,
+        "orientation": args.orientation,
+        "columns": args.columns,
+        "margin": args.margin,
+        "font_size": args.font_size,
+        "theme": args.theme,
+        "template": args.template,
+        "title": args.title,
+        "author": args.author,
+        "output": args.output,
+        "repair": args.repair,
+    }
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"warning: {record.getMessage()}"
+
+
+def _setup_logging(quiet: bool) -> None:
+    logger = logging.getLogger("cheatsheet")
+    logger.handlers.clear()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    logger.addHandler(handler)
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    logger.propagate = False
+
+
+def run(argv: list[str]) -> int:
+    command = "build"
+    if argv and argv[0] in COMMANDS:
+        command, argv = argv[0], argv[1:]
+    args = parser().parse_args(argv)
+    _setup_logging(args.quiet)
+    project = load_project(args.project, args.config, overrides_from(args))
+    sheets = project.sheets(args.sheets)
+    if command == "sections" or args.list_sections:
+        for sheet in sheets:
+            list_sections(sheet)
+        return 0
+    if command == "watch":
+        raise CheatsheetError("watch mode is not available yet", exit_code=EXIT_INPUT)
+    for sheet in sheets:
+        result = build_sheet(sheet)
+        if not args.quiet:
+            size = f"{sheet.paper} {sheet.orientation}, {sheet.columns} columns"
+            print(
+                f"{where(result.output)}: {result.pages} page{'s' * (result.pages != 1)}, "
+                f"{size}, {result.font_size:g} pt, {len(result.sections)} sections, "
+                f"{result.seconds:.1f} s"
+            )
+    return 0
+
+
+def list_sections(sheet) -> None:
+    content = load_content(sheet.project, sheet.content, sheet.repair, sheet.split_level)
+    chosen = {s.slug for s in chosen_sections(sheet, content)}
+    print(f"sheet '{sheet.name}':")
+    width = max(len(s.slug) for s in content.sections)
+    for section in content.sections:
+        mark = "*" if section.slug in chosen else " "
+        print(
+            f" {mark} {section.slug:<{width}}  {section.title}  "
+            f"[{where(section.file, section.line)}, {section.size} chars]"
+        )
+    print(" (* = on the sheet)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    try:
+        return run(argv)
+    except CheatsheetError as exc:
+        if debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; previous output left unchanged", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so briefly, with a way to get details
+        if debug:
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

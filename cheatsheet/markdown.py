@@ -1,0 +1,150 @@
+"""Section Markdown -> HTML fragments: GitHub-flavoured extensions and Pygments highlighting.
+
+Each section is converted on its own (with one reused Markdown instance) so that sections can
+be selected, reordered and cached independently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import markdown
+from pymdownx import slugs
+
+from .content import Section
+
+LINE_SPAN = "__cl"
+_LINE_OPEN = re.compile(rf'<span id="{LINE_SPAN}-\d+-\d+">')
+_LINE_END = re.compile(r"\n</span>")
+_TAG = re.compile(r"<[^>]+>")
+_TOKEN_BOUNDARY = re.compile(r'</span>(?=<span class="(?!cl))')
+MAX_INDENT = 24
+
+EXTENSIONS = [
+    "tables",
+    "footnotes",
+    "def_list",
+    "attr_list",
+    "md_in_html",
+    "sane_lists",
+    "toc",
+    "pymdownx.superfences",
+    "pymdownx.highlight",
+    "pymdownx.inlinehilite",
+    "pymdownx.tasklist",
+    "pymdownx.tilde",
+    "pymdownx.caret",
+    "pymdownx.betterem",
+    "pymdownx.magiclink",
+    "pymdownx.smartsymbols",
+]
+
+EXTENSION_CONFIGS = {
+    "pymdownx.highlight": {
+        "use_pygments": True,
+        "guess_lang": False,
+        "css_class": "highlight",
+        "line_spans": LINE_SPAN,
+        "pygments_lang_class": True,
+    },
+    "pymdownx.tasklist": {"custom_checkbox": True},
+    "pymdownx.magiclink": {"hide_protocol": False},
+    "pymdownx.smartsymbols": {
+        "trademark": False,
+        "copyright": False,
+        "registered": False,
+        "care_of": False,
+        "plusminus": False,
+        "arrows": True,
+        "notequal": False,
+        "fractions": False,
+        "ordinal_numbers": False,
+    },
+    "footnotes": {"UNIQUE_IDS": True},
+    # GitHub-style ids, so a sheet's own "table of contents" links keep working.
+    "toc": {"permalink": False, "slugify": slugs.slugify(case="lower")},
+}
+
+
+@dataclass(frozen=True)
+class RenderedSection:
+    """A section as HTML, still carrying its origin for reports."""
+
+    slug: str
+    title: str
+    html: str
+    wide: bool
+    file: Path
+    line: int
+
+
+class MarkdownRenderer:
+    """Converts sections, reusing one parser: building one costs more than converting."""
+
+    def __init__(self) -> None:
+        self._md = markdown.Markdown(
+            extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html"
+        )
+        self._cache: dict[tuple[str, str], RenderedSection] = {}
+
+    def render(self, section: Section) -> RenderedSection:
+        key = (section.slug, section.markdown)
+        if key not in self._cache:
+            self._md.reset()
+            html = self._md.convert(section.markdown)
+            self._cache[key] = RenderedSection(
+                slug=section.slug,
+                title=section.title,
+                html=_code_lines(html),
+                wide=section.wide,
+                file=section.file,
+                line=section.line,
+            )
+        return self._cache[key]
+
+
+def _code_lines(html: str) -> str:
+    """One block per code line, so CSS can give wrapped lines a hanging indent and a mark.
+
+    A line's leading spaces become its left padding (class `i4` = four spaces): a wrapped
+    line then continues under its own indentation, and the layout engine cannot break a
+    line inside its indentation and leave an empty first row.
+    """
+    parts = _LINE_OPEN.split(html)
+    out = [parts[0]]
+    for part in parts[1:]:
+        text = _TAG.sub("", part)
+        indent = min(len(text) - len(text.lstrip(" ")), MAX_INDENT)
+        out.append(f'<span class="cl i{indent}">' if indent else '<span class="cl">')
+        out.append(_drop_leading_spaces(part, indent))
+    html = _LINE_END.sub("</span>", "".join(out))
+    # WeasyPrint cannot wrap a word that spans several inline boxes (Kozea/WeasyPrint#1614),
+    # so give it a break opportunity at each token boundary, as editors' soft wrap does.
+    return _TOKEN_BOUNDARY.sub("</span><wbr>", html)
+
+
+def _drop_leading_spaces(fragment: str, count: int) -> str:
+    """Remove `count` spaces from the start of the text of an HTML fragment, skipping tags."""
+    pieces = re.split(r"(<[^>]+>)", fragment)
+    for index, piece in enumerate(pieces):
+        if count == 0:
+            break
+        if piece.startswith("<"):
+            continue
+        stripped = piece.lstrip(" ")[: len(piece)]
+        removed = min(count, len(piece) - len(stripped))
+        pieces[index] = piece[removed:]
+        count -= removed
+        if pieces[index]:
+            break
+    return "".join(pieces)
+
+
+def indent_css() -> str:
+    """Rules for the indentation classes used by `_code_lines` (hanging indent + mark)."""
+    return "".join(
+        f"pre .cl.i{n} {{ padding-left: {n + 1.6}ch; }} pre .cl.i{n}::before {{ left: {n}ch; }}\n"
+        for n in range(1, MAX_INDENT + 1)
+    )

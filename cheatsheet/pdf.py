@@ -1,0 +1,148 @@
+"""HTML -> laid-out document -> PDF file, with WeasyPrint.
+
+Layout is separate from writing so that fitting can lay out several times and write once,
+and every fetch goes through one sandboxed fetcher.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .config import SheetConfig
+from .errors import EXIT_INTERNAL, CheatsheetError, warn
+from .markdown import indent_css
+
+
+@dataclass
+class SandboxFetcherState:
+    """What the build refused to fetch, for the report."""
+
+    refused: list[str] = field(default_factory=list)
+
+
+def make_fetcher(allowed_roots: list[Path], allow_remote: bool = False):
+    """A WeasyPrint URL fetcher that never leaves the allowed folders or goes online.
+
+    All file and network access of the layout engine passes through here, so this is the
+    one place where the sandbox is enforced.
+    """
+    from weasyprint.urls import URLFetcher
+
+    roots = [root.resolve() for root in allowed_roots]
+
+    class SandboxFetcher(URLFetcher):
+        state = SandboxFetcherState()
+
+        def fetch(self, url: str, headers=None):  # type: ignore[override]
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if any(path.is_relative_to(root) for root in roots):
+                    return super().fetch(url, headers)
+                self._refuse(url, "outside the project")
+            if scheme in ("http", "https") and allow_remote:
+                return super().fetch(url, headers)
+            self._refuse(url, "remote resources are off (use --allow-remote)")
+
+        def _refuse(self, url: str, why: str):
+            if url not in self.state.refused:
+                self.state.refused.append(url)
+                warn(f"not fetched: {url} ({why})")
+            raise ValueError(f"refused: {url}")
+
+    return SandboxFetcher(timeout=5, allow_redirects=False)
+
+
+def settings_css(config: SheetConfig, font_size: float) -> str:
+    """The config's share of the style: page box, columns, and the base size all scales from."""
+    return (
+        f"@page {{ size: {config.paper} {config.orientation}; margin: {config.margin}; }}\n"
+        f"html {{ font-size: {font_size:.3f}pt; }}\n"
+        f".sheet {{ column-count: {config.columns}; column-gap: {config.column_gap}; }}\n"
+        + indent_css()
+    )
+
+
+class Renderer:
+    """Holds what can be reused between layouts: fonts, parsed stylesheets, the fetcher."""
+
+    def __init__(
+        self, config: SheetConfig, stylesheets: tuple[Path, ...], allowed_roots: list[Path]
+    ):
+        _quiet_weasyprint()
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.config = config
+        self.font_config = FontConfiguration()
+        self.fetcher = make_fetcher(allowed_roots)
+        try:
+            self.stylesheets = [
+                CSS(filename=str(path), url_fetcher=self.fetcher, font_config=self.font_config)
+                for path in stylesheets
+            ]
+        except OSError as exc:
+            raise CheatsheetError(f"cannot read stylesheet: {exc}") from None
+
+    def layout(self, html: str, font_size: float):
+        """Lay out the document at one base font size (about a second for a full page)."""
+        from weasyprint import CSS, HTML
+
+        settings = CSS(string=settings_css(self.config, font_size), font_config=self.font_config)
+        document = HTML(
+            string=html, base_url=str(self.config.project) + os.sep, url_fetcher=self.fetcher
+        )
+        return document.render(
+            stylesheets=[*self.stylesheets, settings], font_config=self.font_config
+        )
+
+
+def write_atomically(document, path: Path, **options) -> None:
+    """Write the PDF next to its destination, then rename: an old good PDF survives any failure."""
+    folder = path.parent
+    if path.is_dir():
+        raise CheatsheetError(
+            "output path is a folder", file=path, hint="give a file name ending in .pdf"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
+            dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        )
+    except OSError as exc:
+        raise CheatsheetError(
+            f"cannot write to the output folder ({exc.strerror})",
+            file=folder,
+            hint="choose another --output or fix the folder's permissions",
+        ) from None
+    temp = Path(handle.name)
+    try:
+        with handle:
+            document.write_pdf(target=handle, **options)
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except OSError as exc:
+        raise CheatsheetError(
+            f"writing the PDF failed ({exc.strerror or exc}); the previous file is unchanged",
+            file=path,
+        ) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+
+
+def _quiet_weasyprint() -> None:
+    """WeasyPrint logs every CSS it ignores; keep real problems only, ours are reported."""
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("weasyprint.progress").setLevel(logging.ERROR)
+
+
+__all__ = ["EXIT_INTERNAL", "Renderer", "settings_css", "write_atomically"]
