@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .config import ORIENTATIONS, PAPERS, load_project
 from .content import load_content
-from .errors import EXIT_INPUT, EXIT_INTERNAL, CheatsheetError, where
+from .errors import EXIT_INPUT, EXIT_INTERNAL, CheatsheetError, warn, where
 from .pipeline import build_sheet, chosen_sections
 
 COMMANDS = ("build", "sections", "watch")
@@ -53,6 +53,17 @@ def parser() -> argparse.ArgumentParser:
     lay.add_argument("--template", help="template file name in templates/")
     lay.add_argument("--title")
     lay.add_argument("--author")
+    fit = p.add_argument_group("fitting")
+    fit.add_argument("--fit", type=int, metavar="N", help="largest font size that fits N pages")
+    fit.add_argument("--fit-min", type=float, metavar="PT", help="smallest size fitting may use")
+    fit.add_argument("--fit-max", type=float, metavar="PT", help="largest size fitting may use")
+    fit.add_argument("--no-fit", dest="fit", action="store_const", const=0, help="turn fitting off")
+    fit.add_argument(
+        "--allow-overflow",
+        action="store_const",
+        const=True,
+        help="write the PDF even if over budget",
+    )
     p.add_argument("-o", "--output", help="output PDF path (may use {name})")
     p.add_argument(
         "--no-repair",
@@ -86,6 +97,10 @@ def overrides_from(args: argparse.Namespace) -> dict:
         "author": args.author,
         "output": args.output,
         "repair": args.repair,
+        "fit": args.fit,
+        "fit_min": args.fit_min,
+        "fit_max": args.fit_max,
+        "allow_overflow": args.allow_overflow,
     }
 
 
@@ -120,12 +135,15 @@ def run(argv: list[str]) -> int:
         raise CheatsheetError("watch mode is not available yet", exit_code=EXIT_INPUT)
     for sheet in sheets:
         result = build_sheet(sheet)
+        if result.missing_glyphs:
+            chars = ", ".join(f"'{c}' U+{ord(c):04X}" for c in sorted(result.missing_glyphs)[:12])
+            warn(f"{len(result.missing_glyphs)} character(s) have no glyph in any font: {chars}")
         if not args.quiet:
             size = f"{sheet.paper} {sheet.orientation}, {sheet.columns} columns"
             print(
                 f"{where(result.output)}: {result.pages} page{'s' * (result.pages != 1)}, "
                 f"{size}, {result.font_size:g} pt, {len(result.sections)} sections, "
-                f"{result.seconds:.1f} s"
+                f"last page {result.fill:.0%} full, {result.seconds:.1f} s"
             )
     return 0
 

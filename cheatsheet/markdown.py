@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import markdown
 from pymdownx import slugs
@@ -21,6 +22,7 @@ _LINE_END = re.compile(r"\n</span>")
 _TAG = re.compile(r"<[^>]+>")
 _TOKEN_BOUNDARY = re.compile(r'</span>(?=<span class="(?!cl))')
 MAX_INDENT = 24
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=)"([^"]*)"')
 
 EXTENSIONS = [
     "tables",
@@ -97,12 +99,24 @@ class MarkdownRenderer:
             self._cache[key] = RenderedSection(
                 slug=section.slug,
                 title=section.title,
-                html=_code_lines(html),
+                html=_absolute_sources(_code_lines(html), section.file.parent),
                 wide=section.wide,
                 file=section.file,
                 line=section.line,
             )
         return self._cache[key]
+
+
+def _absolute_sources(html: str, folder: Path) -> str:
+    """Images are relative to their Markdown file, wherever the project root is."""
+
+    def absolute(match: re.Match[str]) -> str:
+        url = match.group(2)
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^/|^#", url):
+            return match.group(0)
+        return f'{match.group(1)}"{(folder / unquote(url)).resolve().as_uri()}"'
+
+    return _IMG_SRC.sub(absolute, html)
 
 
 def _code_lines(html: str) -> str:

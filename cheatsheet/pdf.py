@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,8 +106,27 @@ class Renderer:
         )
 
 
-def write_atomically(document, path: Path, **options) -> None:
-    """Write the PDF next to its destination, then rename: an old good PDF survives any failure."""
+class GlyphLog(logging.Handler):
+    """Collects the characters WeasyPrint draws as .notdef (no font had a glyph)."""
+
+    NOTDEF = re.compile(r"unsupported by fonts: \"(.+)\" \(U\+([0-9A-F]+)\)")
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.missing: dict[str, int] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = self.NOTDEF.search(record.getMessage())
+        if match:
+            char = chr(int(match.group(2), 16))
+            self.missing[char] = self.missing.get(char, 0) + 1
+
+
+def write_atomically(document, path: Path, **options) -> dict[str, int]:
+    """Write the PDF next to its destination, then rename: an old good PDF survives any failure.
+
+    Returns the characters that were drawn without a glyph, with their counts.
+    """
     folder = path.parent
     if path.is_dir():
         raise CheatsheetError(
@@ -124,6 +144,10 @@ def write_atomically(document, path: Path, **options) -> None:
             hint="choose another --output or fix the folder's permissions",
         ) from None
     temp = Path(handle.name)
+    glyphs = GlyphLog()
+    weasy_log = logging.getLogger("weasyprint")
+    weasy_log.addHandler(glyphs)
+    weasy_log.setLevel(logging.WARNING)
     try:
         with handle:
             document.write_pdf(target=handle, **options)
@@ -135,13 +159,17 @@ def write_atomically(document, path: Path, **options) -> None:
             file=path,
         ) from None
     finally:
+        weasy_log.removeHandler(glyphs)
+        weasy_log.setLevel(logging.ERROR)
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+    return glyphs.missing
 
 
 def _quiet_weasyprint() -> None:
     """WeasyPrint logs every CSS it ignores; keep real problems only, ours are reported."""
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("weasyprint").propagate = False
     logging.getLogger("weasyprint.progress").setLevel(logging.ERROR)
 
 

@@ -6,14 +6,17 @@ Data flows one way; fitting re-runs only the layout with another font size.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import SheetConfig
 from .content import Content, Section, load_content, select_sections
+from .errors import CheatsheetError
+from .fit import fit_font_size
 from .markdown import MarkdownRenderer
 from .page import BUILTIN_ROOT, render_html, resolve_theme
 from .pdf import Renderer, write_atomically
+from .preflight import page_fill
 
 
 @dataclass(frozen=True)
@@ -24,11 +27,16 @@ class BuildResult:
     font_size: float
     seconds: float
     sections: tuple[Section, ...]
+    layouts: int = 1
+    fill: float = 0.0
+    missing_glyphs: dict[str, int] = field(default_factory=dict)
 
 
-def allowed_roots(config: SheetConfig) -> list[Path]:
-    """The folders a build may read: the project, and the built-in templates and styles."""
-    return [config.project, BUILTIN_ROOT / "styles", BUILTIN_ROOT / "templates"]
+def allowed_roots(config: SheetConfig, sections: list[Section]) -> list[Path]:
+    """The folders a build may read: the project, the built-in templates and styles, and the
+    folders of content files the user named (their images sit next to them)."""
+    content_folders = {section.file.parent for section in sections}
+    return [config.project, BUILTIN_ROOT / "styles", BUILTIN_ROOT / "templates", *content_folders]
 
 
 def chosen_sections(config: SheetConfig, content: Content) -> list[Section]:
@@ -55,14 +63,41 @@ def build_sheet(config: SheetConfig, markdown: MarkdownRenderer | None = None) -
     started = time.perf_counter()
     html, sections = build_html(config, markdown)
     theme = resolve_theme(config)
-    renderer = Renderer(config, theme.files, allowed_roots(config))
-    document = renderer.layout(html, config.font_size)
-    write_atomically(document, config.output_path)
+    renderer = Renderer(config, theme.files, allowed_roots(config, sections))
+    font_size, layouts = config.font_size, 1
+    if config.fit:
+        fitted = fit_font_size(
+            lambda size: renderer.layout(html, size),
+            config.fit,
+            config.fit_min,
+            config.fit_max,
+            start=config.font_size,
+        )
+        if not fitted.fits and not config.allow_overflow:
+            raise _cannot_fit(config, len(fitted.document.pages), sections)
+        document, font_size, layouts = fitted.document, fitted.font_size, fitted.layouts
+    else:
+        document = renderer.layout(html, font_size)
+    missing = write_atomically(document, config.output_path)
     return BuildResult(
         config=config,
         output=config.output_path,
         pages=len(document.pages),
-        font_size=config.font_size,
+        font_size=font_size,
         seconds=time.perf_counter() - started,
         sections=tuple(sections),
+        layouts=layouts,
+        fill=page_fill(document.pages[-1]),
+        missing_glyphs=missing,
+    )
+
+
+def _cannot_fit(config: SheetConfig, pages: int, sections: list[Section]) -> CheatsheetError:
+    """Tell the user what to cut: the budget, what it takes at the floor, the biggest sections."""
+    largest = sorted(sections, key=lambda s: s.size, reverse=True)[:3]
+    names = ", ".join(f"'{s.slug}' ({s.size} chars)" for s in largest)
+    return CheatsheetError(
+        f"sheet '{config.name}' needs {pages} pages at the smallest font size "
+        f"({config.fit_min:g} pt), over the budget of {config.fit}; largest sections: {names}",
+        hint="leave sections out (--exclude), raise --fit, or pass --allow-overflow",
     )
