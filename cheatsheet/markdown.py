@@ -13,7 +13,9 @@ from urllib.parse import unquote
 
 import markdown
 from pymdownx import slugs
+from pymdownx.emoji import gemoji, to_alt
 
+from . import emoji
 from .content import Section
 
 LINE_SPAN = "__cl"
@@ -41,6 +43,7 @@ EXTENSIONS = [
     "pymdownx.betterem",
     "pymdownx.magiclink",
     "pymdownx.smartsymbols",
+    "pymdownx.emoji",
 ]
 
 EXTENSION_CONFIGS = {
@@ -64,6 +67,8 @@ EXTENSION_CONFIGS = {
         "fractions": False,
         "ordinal_numbers": False,
     },
+    # :rocket: becomes the Unicode character; emoji.py then draws it from OpenMoji.
+    "pymdownx.emoji": {"emoji_index": gemoji, "emoji_generator": to_alt, "alt": "unicode"},
     "footnotes": {"UNIQUE_IDS": True},
     # GitHub-style ids, so a sheet's own "table of contents" links keep working.
     "toc": {"permalink": False, "slugify": slugs.slugify(case="lower")},
@@ -99,7 +104,9 @@ class MarkdownRenderer:
             self._cache[key] = RenderedSection(
                 slug=section.slug,
                 title=section.title,
-                html=_absolute_sources(_code_lines(html), section.file.parent),
+                html=emoji.replace_in_html(
+                    _absolute_sources(_code_lines(html), section.file.parent)
+                ),
                 wide=section.wide,
                 file=section.file,
                 line=section.line,

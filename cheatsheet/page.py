@@ -29,6 +29,10 @@ ID_ATTR = re.compile(r'\bid="([^"]+)"')
 class Theme:
     name: str
     files: tuple[Path, ...]
+    emoji_style: str = "color"  # or "line": set by `--emoji-style: line` in the theme CSS
+
+
+EMOJI_STYLE = re.compile(r"--emoji-style:\s*(color|line)\b")
 
 
 def search_path(config: SheetConfig, folder: str) -> list[Path]:
@@ -67,7 +71,12 @@ def resolve_theme(config: SheetConfig) -> Theme:
                 hint=did_you_mean(config.theme, available_themes(config))
                 + "; or give a path to your own .css file",
             )
-    return Theme(name=Path(config.theme).stem, files=(base, theme_file))
+    style = EMOJI_STYLE.search(theme_file.read_text(encoding="utf-8"))
+    return Theme(
+        name=Path(config.theme).stem,
+        files=(base, theme_file),
+        emoji_style=style.group(1) if style else "color",
+    )
 
 
 def environment(config: SheetConfig) -> jinja2.Environment:

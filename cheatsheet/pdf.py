@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from . import emoji
 from .config import SheetConfig
 from .errors import EXIT_INTERNAL, CheatsheetError, warn
 from .markdown import indent_css
+from .page import Theme
 
 
 @dataclass
@@ -27,13 +29,13 @@ class SandboxFetcherState:
     refused: list[str] = field(default_factory=list)
 
 
-def make_fetcher(allowed_roots: list[Path], allow_remote: bool = False):
+def make_fetcher(allowed_roots: list[Path], allow_remote: bool = False, emoji_style: str = "color"):
     """A WeasyPrint URL fetcher that never leaves the allowed folders or goes online.
 
     All file and network access of the layout engine passes through here, so this is the
     one place where the sandbox is enforced.
     """
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     roots = [root.resolve() for root in allowed_roots]
 
@@ -42,6 +44,11 @@ def make_fetcher(allowed_roots: list[Path], allow_remote: bool = False):
 
         def fetch(self, url: str, headers=None):  # type: ignore[override]
             scheme = urlsplit(url).scheme.lower()
+            if scheme == "emoji":
+                stem = url[len(emoji.SCHEME) :]
+                return URLFetcherResponse(
+                    url, emoji.svg_bytes(stem, emoji_style), {"Content-Type": "image/svg+xml"}
+                )
             if scheme == "data":
                 return super().fetch(url, headers)
             if scheme == "file":
@@ -75,20 +82,18 @@ def settings_css(config: SheetConfig, font_size: float) -> str:
 class Renderer:
     """Holds what can be reused between layouts: fonts, parsed stylesheets, the fetcher."""
 
-    def __init__(
-        self, config: SheetConfig, stylesheets: tuple[Path, ...], allowed_roots: list[Path]
-    ):
+    def __init__(self, config: SheetConfig, theme: Theme, allowed_roots: list[Path]):
         _quiet_weasyprint()
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
         self.config = config
         self.font_config = FontConfiguration()
-        self.fetcher = make_fetcher(allowed_roots)
+        self.fetcher = make_fetcher(allowed_roots, emoji_style=theme.emoji_style)
         try:
             self.stylesheets = [
                 CSS(filename=str(path), url_fetcher=self.fetcher, font_config=self.font_config)
-                for path in stylesheets
+                for path in theme.files
             ]
         except OSError as exc:
             raise CheatsheetError(f"cannot read stylesheet: {exc}") from None

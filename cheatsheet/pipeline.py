@@ -63,7 +63,7 @@ def build_sheet(config: SheetConfig, markdown: MarkdownRenderer | None = None) -
     started = time.perf_counter()
     html, sections = build_html(config, markdown)
     theme = resolve_theme(config)
-    renderer = Renderer(config, theme.files, allowed_roots(config, sections))
+    renderer = Renderer(config, theme, allowed_roots(config, sections))
     font_size, layouts = config.font_size, 1
     if config.fit:
         fitted = fit_font_size(
