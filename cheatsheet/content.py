@@ -350,11 +350,13 @@ def split_sections(
 
 
 def _auto_level(headings: list[_Heading]) -> int:
-    """The shallowest heading level used at least twice: the file's natural sections."""
+    """The shallowest heading level used at least twice: the file's natural sections.
+
+    A file with one heading (or one per level) is a single section under that heading."""
     for level in range(1, 7):
         if sum(h.level == level for h in headings) >= 2:
             return level
-    return -1
+    return min((h.level for h in headings), default=-1)
 
 
 def _clean_title(text: str) -> tuple[str, bool]:

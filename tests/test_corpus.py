@@ -1,0 +1,27 @@
+"""Every real-world sheet in ../shared/corpus builds into a PDF with its text in it."""
+
+from __future__ import annotations
+
+import pytest
+
+from cheatsheet.content import load_content
+from conftest import CORPUS, ROOT, pdf_text, run_cli
+
+FILES = sorted(CORPUS.glob("*.md"))
+
+
+def test_corpus_is_there():
+    assert len(FILES) >= 7
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_corpus_file_builds(path, tmp_path):
+    out = tmp_path / f"{path.stem}.pdf"
+    result = run_cli("--content", path, "--no-fit", "--title", path.stem, "-o", out)
+    assert result.code == 0, result.err
+    assert "Traceback" not in result.err
+    text = pdf_text(out).replace("\n", " ")
+    sections = load_content(ROOT, (str(path),)).sections
+    first_words = [s.title.split()[-1] for s in sections if s.title.split()]
+    found = [w for w in first_words if w in text]
+    assert len(found) >= len(first_words) * 0.8, (first_words, text[:500])

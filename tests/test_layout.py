@@ -1,0 +1,167 @@
+"""Paper, orientation, columns, themes, wrapping: what the user can set shows in the PDF."""
+
+from __future__ import annotations
+
+import pypdfium2 as pdfium
+import pytest
+
+from conftest import make_project, page_sizes, pdf_text, run_cli
+
+LONG_LINE = (
+    "result = some_function_name(argument_one, argument_two) + another.attribute.chain(x)" * 2
+)
+URL = "https://example.com/" + "a-very-long-path-segment/" * 8
+
+
+@pytest.fixture()
+def project(tmp_path):
+    return make_project(
+        tmp_path,
+        {
+            "content/notes.md": f"""
+            # Layout test
+
+            ## Code
+
+            ```python
+            {LONG_LINE}
+            ```
+
+            ## Links
+
+            See <{URL}> and [docs]({URL}).
+
+            | Command | What it does | Example |
+            |---|---|---|
+            | `docker run` | runs a container from an image, pulling it first | `docker run -it ubuntu bash` |
+            | `docker ps -a --format "table {{{{.ID}}}}"` | lists all containers | `docker ps` |
+
+            ## Lists {{.wide}}
+
+            - [x] done item
+            - [ ] open item
+            - ~~struck~~ text[^1]
+
+            [^1]: A footnote.
+            """,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("paper", "orientation", "size"),
+    [
+        ("A4", "landscape", (841.89, 595.28)),
+        ("A4", "portrait", (595.28, 841.89)),
+        ("Letter", "landscape", (792, 612)),
+        ("A3", "portrait", (841.89, 1190.55)),
+        ("A5", "landscape", (595.28, 419.53)),
+        ("Legal", "portrait", (612, 1008)),
+    ],
+)
+def test_paper_and_orientation(project, paper, orientation, size):
+    out = project / "out.pdf"
+    result = run_cli(
+        "-C", project, "--paper", paper, "--orientation", orientation, "--columns", "2", "-o", out
+    )
+    assert result.code == 0, result.err
+    assert page_sizes(out)[0] == pytest.approx(size, abs=0.6)
+
+
+def chars_outside(path, left_margin_pt=0.0):
+    """Characters whose box leaves the page's printable area."""
+    document = pdfium.PdfDocument(path)
+    outside = []
+    for page in document:
+        width, _ = page.get_size()
+        text = page.get_textpage()
+        for index in range(text.count_chars()):
+            left, bottom, right, _ = text.get_charbox(index)
+            if right > width - 10 or left < 10 or bottom < 10:
+                outside.append(text.get_text_range(index, 1))
+    return outside
+
+
+@pytest.mark.parametrize("columns", [1, 3, 6])
+def test_long_code_and_urls_stay_inside_the_page(project, columns):
+    out = project / "cols.pdf"
+    result = run_cli("-C", project, "--columns", str(columns), "--font-size", "9", "-o", out)
+    assert result.code == 0, result.err
+    assert chars_outside(out) == []
+    text = pdf_text(out)
+    assert "another.attribute" in text.replace("\n", "")
+
+
+def test_wrapped_code_lines_carry_a_continuation_mark(project, tmp_path):
+    from cheatsheet.content import Section
+    from cheatsheet.markdown import MarkdownRenderer
+
+    section = Section("Code", "code", tmp_path / "x.md", 1, f"```python\n    {LONG_LINE}\n```\n")
+    html = MarkdownRenderer().render(section).html
+    assert '<span class="cl i4">' in html  # indentation kept as a hanging indent
+    assert "<wbr>" in html  # break opportunities between tokens
+
+
+def test_columns_out_of_range_is_an_error(project):
+    result = run_cli("-C", project, "--columns", "7")
+    assert result.code == 2
+    assert "columns must be 1 to 6" in result.err
+
+
+def test_ink_theme_uses_no_colour(project):
+    out = project / "ink.pdf"
+    result = run_cli("-C", project, "--theme", "ink", "-o", out)
+    assert result.code == 0, result.err
+    image = pdfium.PdfDocument(out)[0].render(scale=1).to_pil().convert("RGB")
+    colourful = sum(1 for r, g, b in image.get_flattened_data() if max(r, g, b) - min(r, g, b) > 40)
+    assert colourful == 0
+
+
+def test_default_theme_has_colour(project):
+    out = project / "colour.pdf"
+    assert run_cli("-C", project, "-o", out).code == 0
+    image = pdfium.PdfDocument(out)[0].render(scale=1).to_pil().convert("RGB")
+    colourful = sum(1 for r, g, b in image.get_flattened_data() if max(r, g, b) - min(r, g, b) > 40)
+    assert colourful > 500
+
+
+def test_user_theme_file_and_template_override(project):
+    (project / "styles").mkdir()
+    (project / "styles/mine.css").write_text("h2 { color: rgb(255, 0, 0); }")
+    (project / "templates").mkdir()
+    (project / "templates/sheet.html.j2").write_text(
+        "<html><head><title>{{ title }}</title></head><body><p>CUSTOM TEMPLATE</p>"
+        "<main class='sheet'>{% for s in sections %}{{ s.html }}{% endfor %}</main></body></html>"
+    )
+    out = project / "mine.pdf"
+    result = run_cli("-C", project, "--theme", "mine", "-o", out)
+    assert result.code == 0, result.err
+    assert "CUSTOM TEMPLATE" in pdf_text(out)
+
+
+def test_unknown_theme_lists_the_known_ones(project):
+    result = run_cli("-C", project, "--theme", "inky")
+    assert result.code == 2
+    assert "unknown theme 'inky'" in result.err and "did you mean 'ink'" in result.err
+
+
+def test_markdown_features_render(project):
+    out = project / "md.pdf"
+    assert run_cli("-C", project, "-o", out).code == 0
+    text = pdf_text(out)
+    for fragment in ("☑", "☐", "done item", "A footnote.", "Command", "docker run"):
+        assert fragment in text, fragment
+
+
+def test_links_are_clickable(project):
+    import pypdf
+
+    out = project / "links.pdf"
+    assert run_cli("-C", project, "-o", out).code == 0
+    uris = [
+        annot.get_object()["/A"].get("/URI")
+        for page in pypdf.PdfReader(out).pages
+        for annot in page.get("/Annots", [])
+        if "/A" in annot.get_object()
+    ]
+    assert URL in uris
