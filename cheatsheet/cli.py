@@ -6,6 +6,7 @@ The one place where errors are printed and turned into exit codes.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from .errors import EXIT_INPUT, EXIT_INTERNAL, CheatsheetError, warn, where
 from .pipeline import build_sheet, chosen_sections
 
 COMMANDS = ("build", "sections", "watch")
+EXIT_PREFLIGHT = 3
 
 
 def parser() -> argparse.ArgumentParser:
@@ -64,6 +66,10 @@ def parser() -> argparse.ArgumentParser:
         const=True,
         help="write the PDF even if over budget",
     )
+    pre = p.add_argument_group("preflight")
+    pre.add_argument("--report", choices=("text", "json"), default="text", help="report format")
+    pre.add_argument("--strict", action="store_const", const=True, help="exit 3 on any defect")
+    pre.add_argument("--min-type-size", type=float, metavar="PT", help="legibility floor (pt)")
     p.add_argument("-o", "--output", help="output PDF path (may use {name})")
     p.add_argument(
         "--no-repair",
@@ -101,6 +107,8 @@ def overrides_from(args: argparse.Namespace) -> dict:
         "fit_min": args.fit_min,
         "fit_max": args.fit_max,
         "allow_overflow": args.allow_overflow,
+        "strict": args.strict,
+        "min_type_size": args.min_type_size,
     }
 
 
@@ -133,18 +141,35 @@ def run(argv: list[str]) -> int:
         return 0
     if command == "watch":
         raise CheatsheetError("watch mode is not available yet", exit_code=EXIT_INPUT)
+    reports = []
+    failed = False
     for sheet in sheets:
         result = build_sheet(sheet)
-        if result.missing_glyphs:
-            chars = ", ".join(f"'{c}' U+{ord(c):04X}" for c in sorted(result.missing_glyphs)[:12])
-            warn(f"{len(result.missing_glyphs)} character(s) have no glyph in any font: {chars}")
-        if not args.quiet:
-            size = f"{sheet.paper} {sheet.orientation}, {sheet.columns} columns"
+        report = result.report
+        reports.append({"sheet": sheet.name, "output": str(result.output), **report.as_dict()})
+        failed |= sheet.strict and bool(report.problems)
+        if args.report == "text" and not args.quiet:
             print(
                 f"{where(result.output)}: {result.pages} page{'s' * (result.pages != 1)}, "
-                f"{size}, {result.font_size:g} pt, {len(result.sections)} sections, "
-                f"last page {result.fill:.0%} full, {result.seconds:.1f} s"
+                f"{sheet.paper} {sheet.orientation}, {sheet.columns} columns, "
+                f"{result.font_size:g} pt, {len(result.sections)} sections, "
+                f"{result.seconds:.1f} s"
             )
+            print(report.summary())
+        if args.report == "text":
+            for problem in report.problems:
+                where_ = f"page {problem.page}, " if problem.page else ""
+                warn(
+                    f"{problem.kind.replace('_', ' ')}: {where_}section '{problem.section}': "
+                    f"{problem.text!r} ({problem.detail})"
+                )
+    if args.report == "json":
+        print(
+            json.dumps(reports if len(reports) != 1 else reports[0], ensure_ascii=False, indent=2)
+        )
+    if failed:
+        print("error: preflight found defects and --strict is on", file=sys.stderr)
+        return EXIT_PREFLIGHT
     return 0
 
 

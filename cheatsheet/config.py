@@ -58,6 +58,7 @@ class SheetConfig:
     repair: bool = True
     strict: bool = False
     allow_overflow: bool = False
+    min_type_size: float = 5.0
     split_level: int = 0
     project: Path = field(default=Path("."), compare=False)
 
@@ -238,6 +239,8 @@ def _checked(config: SheetConfig, path: Path | None) -> SheetConfig:
         raise fail("fit", "fit must be a number of pages (0 turns fitting off)")
     if not 4 <= config.fit_min <= config.fit_max <= 24:
         raise fail("fit_min", "need 4 <= fit_min <= fit_max <= 24 (points)")
+    if not 3 <= config.min_type_size <= 12:
+        raise fail("min_type_size", "min_type_size must be 3 to 12 pt")
     if config.split_level not in range(0, 7):
         raise fail("split_level", "split_level must be 0 (auto) or a heading level 1-6")
     if not re.fullmatch(r"[\w.-]+", config.name):

@@ -40,7 +40,9 @@ def make_fetcher(allowed_roots: list[Path], allow_remote: bool = False, emoji_st
     roots = [root.resolve() for root in allowed_roots]
 
     class SandboxFetcher(URLFetcher):
-        state = SandboxFetcherState()
+        def __init__(self, **options) -> None:
+            super().__init__(**options)
+            self.state = SandboxFetcherState()
 
         def fetch(self, url: str, headers=None):  # type: ignore[override]
             scheme = urlsplit(url).scheme.lower()

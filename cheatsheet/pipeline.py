@@ -16,7 +16,7 @@ from .fit import fit_font_size
 from .markdown import MarkdownRenderer
 from .page import BUILTIN_ROOT, render_html, resolve_theme
 from .pdf import Renderer, write_atomically
-from .preflight import page_fill
+from .preflight import Report, inspect, page_fill
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class BuildResult:
     layouts: int = 1
     fill: float = 0.0
     missing_glyphs: dict[str, int] = field(default_factory=dict)
+    report: Report | None = None
 
 
 def allowed_roots(config: SheetConfig, sections: list[Section]) -> list[Path]:
@@ -79,6 +80,17 @@ def build_sheet(config: SheetConfig, markdown: MarkdownRenderer | None = None) -
     else:
         document = renderer.layout(html, font_size)
     missing = write_atomically(document, config.output_path)
+    report = inspect(
+        document,
+        paper=f"{config.paper} {config.orientation}",
+        columns=config.columns,
+        font_size=font_size,
+        layouts=layouts,
+        min_type_pt=config.min_type_size,
+        missing=missing,
+        section_text={s.slug: s.markdown for s in sections},
+    )
+    report.not_fetched = list(renderer.fetcher.state.refused)
     return BuildResult(
         config=config,
         output=config.output_path,
@@ -89,6 +101,7 @@ def build_sheet(config: SheetConfig, markdown: MarkdownRenderer | None = None) -
         layouts=layouts,
         fill=page_fill(document.pages[-1]),
         missing_glyphs=missing,
+        report=report,
     )
 
 

@@ -1,8 +1,22 @@
-"""Read the laid-out pages: how full they are, and (later) what is wrong on them."""
+"""Preflight: read the laid-out pages and report what would look wrong on paper.
+
+Everything here is measured on WeasyPrint's page boxes (positions in CSS px), not guessed
+from the source: how full the pages are, text that runs out of its column or off the page,
+headings stranded at a column foot, code blocks and tables split though they would fit whole,
+characters drawn without a glyph, and type below the legibility floor.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+PX_TO_PT = 0.75
+TOLERANCE = 1.0  # px; sub-pixel rounding is not a defect
+HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
+WHOLE_BLOCKS = {"pre", "table"}
+LEAF_BLOCKS = HEADINGS | WHOLE_BLOCKS | {"p", "li", "div", "dl"}
 
 
 def _is_sheet(box: Any) -> bool:
@@ -27,6 +41,12 @@ def _bottom(box: Any) -> float:
         return box.position_y + box.margin_height() - box.margin_bottom
     last = children[-1]
     return last.position_y + last.margin_height() - (last.margin_bottom or 0)
+
+
+def columns_of(sheet: Any) -> list[Any]:
+    """Column boxes of a multi-column flow; a one-column flow is its own column."""
+    columns = [c for c in sheet.children if _is_sheet(c)]
+    return columns or [sheet]
 
 
 def page_fill(page: Any) -> float:
@@ -60,3 +80,200 @@ def used_pages(document: Any) -> float:
     if not document.pages:
         return 0.0
     return len(document.pages) - 1 + page_fill(document.pages[-1])
+
+
+@dataclass
+class Problem:
+    kind: str
+    page: int
+    section: str
+    text: str
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    pages: int
+    paper: str
+    columns: int
+    font_size: float
+    fill: float
+    layouts: int = 1
+    overflow: list[Problem] = field(default_factory=list)
+    orphaned_headings: list[Problem] = field(default_factory=list)
+    split_blocks: list[Problem] = field(default_factory=list)
+    missing_glyphs: list[Problem] = field(default_factory=list)
+    tiny_type: list[Problem] = field(default_factory=list)
+    not_fetched: list[str] = field(default_factory=list)
+
+    KINDS = ("overflow", "orphaned_headings", "split_blocks", "missing_glyphs", "tiny_type")
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for kind in self.KINDS for p in getattr(self, kind)]
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ok"] = not self.problems
+        return data
+
+    def summary(self) -> str:
+        counts = ", ".join(
+            f"{kind.replace('_', ' ')} {len(getattr(self, kind))}" for kind in self.KINDS
+        )
+        return (
+            f"preflight: {self.pages} page{'s' * (self.pages != 1)} {self.paper}, "
+            f"{self.columns} columns, {self.font_size:g} pt, last page {self.fill:.0%} full; "
+            f"{counts}"
+        )
+
+
+@dataclass
+class _Place:
+    """Where a box sits: page number, column edges, the section it belongs to."""
+
+    page: int
+    left: float
+    right: float
+    top: float
+    bottom: float
+    section: str
+
+
+def inspect(
+    document: Any,
+    *,
+    paper: str,
+    columns: int,
+    font_size: float,
+    layouts: int = 1,
+    min_type_pt: float = 5.0,
+    missing: dict[str, int] | None = None,
+    section_text: dict[str, str] | None = None,
+) -> Report:
+    """Measure the laid-out document and list every defect found."""
+    report = Report(
+        pages=len(document.pages),
+        paper=paper,
+        columns=columns,
+        font_size=font_size,
+        fill=page_fill(document.pages[-1]) if document.pages else 0.0,
+        layouts=layouts,
+    )
+    fragments: dict[int, list[tuple[_Place, Any]]] = {}
+    column_ends: list[tuple[int, str, str, str, bool]] = []
+    tiny: set[tuple[str, float]] = set()
+    for number, page in enumerate(document.pages, 1):
+        page_box = page._page_box
+        page_bottom = page_box.content_box_y() + page_box.height
+        for sheet in find_sheet_boxes(page_box):
+            for column in columns_of(sheet):
+                place = _Place(
+                    number,
+                    column.content_box_x(),
+                    column.content_box_x() + column.width,
+                    column.content_box_y(),
+                    page_bottom,
+                    "",
+                )
+                last = _check_column(column, place, report, fragments, tiny, min_type_pt)
+                if last is not None:
+                    column_ends.append(last)
+    # A heading that ends a column is stranded, unless it is the very end of the sheet.
+    report.orphaned_headings = [
+        Problem("orphaned_headings", page, section, text, detail)
+        for page, section, text, detail, is_heading in column_ends[:-1]
+        if is_heading
+    ]
+    _check_splits(fragments, report)
+    for section, size in sorted(tiny):
+        report.tiny_type.append(
+            Problem(
+                "tiny_type", 0, section, f"{size:.1f} pt", f"below the {min_type_pt:g} pt floor"
+            )
+        )
+    for char, count in sorted((missing or {}).items()):
+        where = [slug for slug, text in (section_text or {}).items() if char in text]
+        report.missing_glyphs.append(
+            Problem("missing_glyphs", 0, ", ".join(where), char, f"U+{ord(char):04X}, {count}x")
+        )
+    return report
+
+
+def _walk(box: Any, section: str) -> Iterator[tuple[Any, str]]:
+    element = getattr(box, "element", None)
+    if element is not None and element.tag == "section" and element.get("id"):
+        section = element.get("id")
+    yield box, section
+    for child in getattr(box, "children", []):
+        yield from _walk(child, section)
+
+
+def _text_of(box: Any, limit: int = 60) -> str:
+    parts = [b.text for b, _ in _walk(box, "") if hasattr(b, "text") and isinstance(b.text, str)]
+    text = " ".join("".join(parts).replace("\u200b", "").split())
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def _check_column(column, place, report, fragments, tiny, min_type_pt) -> None:
+    from weasyprint.formatting_structure import boxes
+
+    last_block = None
+    for box, section in _walk(column, ""):
+        if box is column:
+            continue
+        if getattr(box, "style", None) is not None and box.style["position"] == "absolute":
+            continue  # decorations such as the continuation marks
+        element = getattr(box, "element", None)
+        tag = getattr(element, "tag", None)
+        is_own_box = getattr(box, "element_tag", None) == tag
+        if isinstance(box, boxes.BlockLevelBox) and tag in LEAF_BLOCKS and is_own_box:
+            last_block = (box, section, tag)
+        if tag in WHOLE_BLOCKS and is_own_box:
+            pieces = fragments.setdefault(id(element), [])
+            if not any(p.page == place.page and p.left == place.left for p, _ in pieces):
+                pieces.append((_replace(place, section), box))  # outermost box per column
+        if isinstance(box, boxes.TextBox | boxes.InlineReplacedBox | boxes.LineBox):
+            right = box.position_x + box.margin_width()
+            bottom = box.position_y + box.margin_height()
+            if isinstance(box, boxes.TextBox) and box.text.strip():
+                size_pt = box.style["font_size"] * PX_TO_PT
+                if size_pt < min_type_pt - 0.05:
+                    tiny.add((section, round(size_pt, 1)))
+            if isinstance(box, boxes.LineBox):
+                continue
+            if right > place.right + TOLERANCE or box.position_x < place.left - TOLERANCE:
+                report.overflow.append(
+                    Problem("overflow", place.page, section, _text_of(box), "past the column edge")
+                )
+            elif bottom > place.bottom + TOLERANCE:
+                report.overflow.append(
+                    Problem("overflow", place.page, section, _text_of(box), "past the page foot")
+                )
+    if last_block is None:
+        return None
+    box, section, tag = last_block
+    return (place.page, section, _text_of(box), f"{tag} at a column foot", tag in HEADINGS)
+
+
+def _replace(place: _Place, section: str) -> _Place:
+    return _Place(place.page, place.left, place.right, place.top, place.bottom, section)
+
+
+def _check_splits(fragments: dict[int, list[tuple[_Place, Any]]], report: Report) -> None:
+    """A code block or table in several columns, though its height fits one column."""
+    for pieces in fragments.values():
+        if len(pieces) < 2:
+            continue
+        height = sum(box.margin_height() for _, box in pieces)
+        first_place, first_box = pieces[0]
+        if height <= first_place.bottom - first_place.top:
+            report.split_blocks.append(
+                Problem(
+                    "split_blocks",
+                    first_place.page,
+                    first_place.section,
+                    _text_of(first_box),
+                    f"{first_box.element_tag} in {len(pieces)} pieces, fits one column",
+                )
+            )
