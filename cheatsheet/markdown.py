@@ -17,6 +17,7 @@ from pymdownx.emoji import gemoji, to_alt
 
 from . import emoji
 from .content import Section
+from .sanitize import clean_html
 
 LINE_SPAN = "__cl"
 _LINE_OPEN = re.compile(rf'<span id="{LINE_SPAN}-\d+-\d+">')
@@ -90,7 +91,8 @@ class RenderedSection:
 class MarkdownRenderer:
     """Converts sections, reusing one parser: building one costs more than converting."""
 
-    def __init__(self) -> None:
+    def __init__(self, safe: bool = False) -> None:
+        self.safe = safe
         self._md = markdown.Markdown(
             extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html"
         )
@@ -100,7 +102,7 @@ class MarkdownRenderer:
         key = (section.slug, section.markdown)
         if key not in self._cache:
             self._md.reset()
-            html = self._md.convert(section.markdown)
+            html = clean_html(self._md.convert(section.markdown), safe=self.safe)
             self._cache[key] = RenderedSection(
                 slug=section.slug,
                 title=section.title,
