@@ -6,15 +6,16 @@ The one place where errors are printed and turned into exit codes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
 from .config import ORIENTATIONS, PAPERS, load_project
-from .content import load_content
 from .errors import EXIT_INPUT, EXIT_INTERNAL, CheatsheetError, warn, where
-from .pipeline import build_sheet, chosen_sections
+from .pipeline import build_sheet, chosen_sections, load_config_content
 
 COMMANDS = ("build", "sections", "watch")
 EXIT_PREFLIGHT = 3
@@ -70,6 +71,14 @@ def parser() -> argparse.ArgumentParser:
     pre.add_argument("--report", choices=("text", "json"), default="text", help="report format")
     pre.add_argument("--strict", action="store_const", const=True, help="exit 3 on any defect")
     pre.add_argument("--min-type-size", type=float, metavar="PT", help="legibility floor (pt)")
+    sec = p.add_argument_group("safety")
+    sec.add_argument(
+        "--allow-remote", action="store_const", const=True, help="fetch http(s) images and styles"
+    )
+    sec.add_argument(
+        "--safe", action="store_const", const=True, help="keep only Markdown's own HTML"
+    )
+    sec.add_argument("--max-file-size", type=float, metavar="MB", help="refuse bigger files")
     p.add_argument("-o", "--output", help="output PDF path (may use {name})")
     p.add_argument(
         "--no-repair",
@@ -109,6 +118,9 @@ def overrides_from(args: argparse.Namespace) -> dict:
         "allow_overflow": args.allow_overflow,
         "strict": args.strict,
         "min_type_size": args.min_type_size,
+        "allow_remote": args.allow_remote,
+        "safe": args.safe,
+        "max_file_size": args.max_file_size,
     }
 
 
@@ -174,7 +186,7 @@ def run(argv: list[str]) -> int:
 
 
 def list_sections(sheet) -> None:
-    content = load_content(sheet.project, sheet.content, sheet.repair, sheet.split_level)
+    content = load_config_content(sheet)
     chosen = {s.slug for s in chosen_sections(sheet, content)}
     print(f"sheet '{sheet.name}':")
     width = max(len(s.slug) for s in content.sections)
@@ -187,9 +199,16 @@ def list_sections(sheet) -> None:
     print(" (* = on the sheet)")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """Turn SIGTERM into an exception so temporary files are removed on the way out."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
+    with contextlib.suppress(ValueError):  # only possible in the main thread
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return run(argv)
     except CheatsheetError as exc:
@@ -197,6 +216,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except RecursionError:
+        if debug:
+            raise
+        print("error: the content is nested too deeply to lay out", file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         print("error: interrupted; previous output left unchanged", file=sys.stderr)
         return 130

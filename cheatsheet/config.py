@@ -59,8 +59,14 @@ class SheetConfig:
     strict: bool = False
     allow_overflow: bool = False
     min_type_size: float = 5.0
+    allow_remote: bool = False
+    safe: bool = False
+    max_file_size: float = 5.0
+    max_nesting: int = 20
     split_level: int = 0
     project: Path = field(default=Path("."), compare=False)
+    # Files named on the command line: reading them is the user's explicit request.
+    trusted: tuple[Path, ...] = field(default=(), compare=False)
 
     @property
     def page_size_mm(self) -> tuple[float, float]:
@@ -73,7 +79,7 @@ class SheetConfig:
         return self.project / self.output.format(name=self.name)
 
 
-OPTION_NAMES = tuple(f.name for f in fields(SheetConfig) if f.name != "project")
+OPTION_NAMES = tuple(f.name for f in fields(SheetConfig) if f.name not in ("project", "trusted"))
 LIST_OPTIONS = {"keywords", "content", "sections", "exclude", "order"}
 
 
@@ -132,8 +138,9 @@ def load_project(
             raise CheatsheetError(f"[sheets.{name}] must be a table", file=path)
         values = _validated(table, path, f"[sheets.{name}]")
         variants[name] = _make(base, {**values, "name": name}, path)
-    base = _make(base, overrides, None)
-    variants = {n: _make(v, overrides, None) for n, v in variants.items()}
+    trusted = tuple((Path.cwd() / p).resolve() for p in overrides.get("content") or ())
+    base = replace(_make(base, overrides, None), trusted=trusted)
+    variants = {n: replace(_make(v, overrides, None), trusted=trusted) for n, v in variants.items()}
     return Project(root=root, config_file=path, base=base, variants=variants)
 
 
@@ -241,6 +248,10 @@ def _checked(config: SheetConfig, path: Path | None) -> SheetConfig:
         raise fail("fit_min", "need 4 <= fit_min <= fit_max <= 24 (points)")
     if not 3 <= config.min_type_size <= 12:
         raise fail("min_type_size", "min_type_size must be 3 to 12 pt")
+    if not 0 < config.max_file_size <= 1024:
+        raise fail("max_file_size", "max_file_size must be 0 to 1024 (MB)")
+    if not 2 <= config.max_nesting <= 200:
+        raise fail("max_nesting", "max_nesting must be 2 to 200 levels")
     if config.split_level not in range(0, 7):
         raise fail("split_level", "split_level must be 0 (auto) or a heading level 1-6")
     if not re.fullmatch(r"[\w.-]+", config.name):

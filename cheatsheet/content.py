@@ -18,6 +18,7 @@ from pygments.lexers import find_lexer_class_by_name, get_all_lexers
 from pygments.util import ClassNotFound
 
 from .errors import CheatsheetError, did_you_mean, warn
+from .sandbox import is_inside
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
@@ -79,11 +80,22 @@ class _Heading:
     setext: bool
 
 
-def find_content_files(project: Path, patterns: tuple[str, ...]) -> list[Path]:
-    """Expand the configured files, folders and globs, in the order given, names sorted."""
+def find_content_files(
+    project: Path, patterns: tuple[str, ...], trusted: tuple[Path, ...] = ()
+) -> list[Path]:
+    """Expand the configured files, folders and globs, in the order given, names sorted.
+
+    Only files inside the project are read, unless the user named them on the command line.
+    """
     found: list[Path] = []
     for pattern in patterns:
         path = project / pattern
+        if not is_inside(path, [project, *trusted]):
+            raise CheatsheetError(
+                f"content '{pattern}' is outside the project",
+                file=path,
+                hint="move it into the project or pass it with --content",
+            )
         if path.is_dir():
             matches = sorted(p for p in path.iterdir() if p.suffix.lower() in MARKDOWN_SUFFIXES)
         elif any(ch in pattern for ch in "*?["):
@@ -96,6 +108,7 @@ def find_content_files(project: Path, patterns: tuple[str, ...]) -> list[Path]:
                 file=path,
                 hint="check the 'content' option or the path given on the command line",
             )
+        matches = [m for m in matches if is_inside(m, [project, *trusted])]
         found.extend(m for m in matches if m not in found)
     if not found:
         raise CheatsheetError(
@@ -106,14 +119,9 @@ def find_content_files(project: Path, patterns: tuple[str, ...]) -> list[Path]:
     return found
 
 
-def decode(data: bytes, path: Path, repair: bool = True) -> str:
+def decode(data: bytes, path: Path, repair: bool = True, max_bytes: int = MAX_FILE_BYTES) -> str:
     """Bytes to clean text: BOM, line endings and mojibake handled, or a located error."""
-    if len(data) > MAX_FILE_BYTES:
-        raise CheatsheetError(
-            f"file is {len(data) // 1024} KiB, over the {MAX_FILE_BYTES // 1024} KiB limit",
-            file=path,
-            hint="split it into several files",
-        )
+    _check_size(len(data), max_bytes, path)
     if b"\x00" in data[:8192]:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise CheatsheetError(
@@ -138,6 +146,15 @@ def decode(data: bytes, path: Path, repair: bool = True) -> str:
     if repair:
         text = repair_mojibake(text, path)
     return text
+
+
+def _check_size(size: int, max_bytes: int, path: Path) -> None:
+    if size > max_bytes:
+        raise CheatsheetError(
+            f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit",
+            file=path,
+            hint="split it into several files or raise max_file_size",
+        )
 
 
 def repair_mojibake(text: str, path: Path) -> str:
@@ -168,9 +185,20 @@ def _first_difference(old: str, new: str) -> str:
     return f"'{old}' -> '{new}'"
 
 
-def read_file(path: Path, repair: bool = True, split_level: int = 0) -> SourceFile:
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits: refuse input that would make a build hang or blow the stack."""
+
+    max_bytes: int = MAX_FILE_BYTES
+    max_nesting: int = 20
+
+
+def read_file(
+    path: Path, repair: bool = True, split_level: int = 0, limits: Limits = Limits()
+) -> SourceFile:
     """Read one content file into its sections."""
     try:
+        _check_size(path.stat().st_size, limits.max_bytes, path)  # before reading it all
         data = path.read_bytes()
     except FileNotFoundError:
         raise CheatsheetError("file not found", file=path) from None
@@ -178,14 +206,14 @@ def read_file(path: Path, repair: bool = True, split_level: int = 0) -> SourceFi
         raise CheatsheetError("expected a Markdown file, found a folder", file=path) from None
     except PermissionError:
         raise CheatsheetError("permission denied reading the file", file=path) from None
-    text = decode(data, path, repair)
+    text = decode(data, path, repair, limits.max_bytes)
     lines = text.split("\n")
     meta, body_start = parse_front_matter(lines, path)
     if not any(line.strip() for line in lines[body_start:]):
         raise CheatsheetError(
             "file has no content", file=path, hint="write some Markdown or remove the file"
         )
-    headings = scan(lines, path, body_start)
+    headings = scan(lines, path, body_start, limits.max_nesting)
     level = _split_level(meta, split_level, path)
     return split_sections(path, lines, body_start, headings, meta, level)
 
@@ -269,9 +297,11 @@ def _close_names(language: str) -> list[str]:
     return difflib.get_close_matches(language, known_languages(), n=5, cutoff=0.5)
 
 
-def scan(lines: list[str], path: Path, start: int) -> list[_Heading]:
-    """Find headings outside code fences; report unterminated fences and unknown languages."""
+def scan(lines: list[str], path: Path, start: int, max_nesting: int = 20) -> list[_Heading]:
+    """Find headings outside code fences; report unterminated fences, unclosed HTML blocks,
+    excessive nesting and unknown code languages, each with its line."""
     headings: list[_Heading] = []
+    open_html: list[tuple[str, int]] = []
     fence: tuple[str, int, int] | None = None  # (char, length, opening line index)
     previous_blank = True
     previous_paragraph = False
@@ -289,6 +319,8 @@ def scan(lines: list[str], path: Path, start: int) -> list[_Heading]:
             check_language(match["info"].strip(), path, index + 1)
             previous_blank, previous_paragraph = False, False
             continue
+        _check_nesting(line, path, index + 1, max_nesting)
+        _track_html_blocks(line, index, open_html)
         atx = ATX.match(line)
         setext = SETEXT.match(line)
         if atx and not line.startswith("    "):
@@ -309,7 +341,55 @@ def scan(lines: list[str], path: Path, start: int) -> list[_Heading]:
             line=fence[2] + 1,
             hint=f"add a closing {fence[0] * fence[1]} line",
         )
+    if open_html:
+        tag, index = open_html[0]
+        raise CheatsheetError(
+            f"HTML block <{tag}> opened here is never closed (the rest of the file would vanish)",
+            file=path,
+            line=index + 1,
+            hint=f"add </{tag}>",
+        )
     return headings
+
+
+HTML_BLOCK_TAGS = "div|details|table|section|article|aside|figure|blockquote|center|dl|ul|ol"
+HTML_OPEN = re.compile(rf"<({HTML_BLOCK_TAGS})\b[^>]*?(?<!/)>", re.I)
+HTML_CLOSE = re.compile(rf"</({HTML_BLOCK_TAGS})\s*>", re.I)
+NESTING = re.compile(r"^((?:\s*>)*)(\s*)([-*+]|\d+[.)])?\s")
+
+
+def _track_html_blocks(line: str, index: int, open_html: list[tuple[str, int]]) -> None:
+    """Markdown swallows everything after an unclosed block tag: catch it with its line."""
+    if not line.lstrip().startswith("<") and not open_html:
+        return
+    events = sorted(
+        [(m.start(), "open", m.group(1).lower()) for m in HTML_OPEN.finditer(line)]
+        + [(m.start(), "close", m.group(1).lower()) for m in HTML_CLOSE.finditer(line)]
+    )
+    for _, kind, tag in events:
+        if kind == "open":
+            open_html.append((tag, index))
+        else:
+            for position in range(len(open_html) - 1, -1, -1):
+                if open_html[position][0] == tag:
+                    del open_html[position:]
+                    break
+
+
+def _check_nesting(line: str, path: Path, number: int, max_nesting: int) -> None:
+    """Deeply nested quotes or lists make the Markdown parser recurse without bound."""
+    match = NESTING.match(line)
+    if not match:
+        return
+    quotes = match.group(1).count(">")
+    indent = len(match.group(2).expandtabs(4)) // 2 if match.group(3) else 0
+    if quotes > max_nesting or indent > max_nesting:
+        raise CheatsheetError(
+            f"nesting is {max(quotes, indent)} levels deep, over the limit of {max_nesting}",
+            file=path,
+            line=number,
+            hint="flatten the quotes or lists, or raise max_nesting",
+        )
 
 
 def split_sections(
@@ -448,10 +528,16 @@ class Content:
 
 
 def load_content(
-    project: Path, patterns: tuple[str, ...], repair: bool = True, split_level: int = 0
+    project: Path,
+    patterns: tuple[str, ...],
+    repair: bool = True,
+    split_level: int = 0,
+    limits: Limits = Limits(),
+    trusted: tuple[Path, ...] = (),
 ) -> Content:
     files = tuple(
-        read_file(path, repair, split_level) for path in find_content_files(project, patterns)
+        read_file(path, repair, split_level, limits)
+        for path in find_content_files(project, patterns, trusted)
     )
     sections: list[Section] = []
     seen: set[str] = set()

@@ -7,68 +7,18 @@ and every fetch goes through one sandboxed fetcher.
 from __future__ import annotations
 
 import contextlib
+import glob
 import logging
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from . import emoji
 from .config import SheetConfig
-from .errors import EXIT_INTERNAL, CheatsheetError, warn
+from .errors import CheatsheetError
 from .markdown import indent_css
 from .page import Theme
-
-
-@dataclass
-class SandboxFetcherState:
-    """What the build refused to fetch, for the report."""
-
-    refused: list[str] = field(default_factory=list)
-
-
-def make_fetcher(allowed_roots: list[Path], allow_remote: bool = False, emoji_style: str = "color"):
-    """A WeasyPrint URL fetcher that never leaves the allowed folders or goes online.
-
-    All file and network access of the layout engine passes through here, so this is the
-    one place where the sandbox is enforced.
-    """
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    roots = [root.resolve() for root in allowed_roots]
-
-    class SandboxFetcher(URLFetcher):
-        def __init__(self, **options) -> None:
-            super().__init__(**options)
-            self.state = SandboxFetcherState()
-
-        def fetch(self, url: str, headers=None):  # type: ignore[override]
-            scheme = urlsplit(url).scheme.lower()
-            if scheme == "emoji":
-                stem = url[len(emoji.SCHEME) :]
-                return URLFetcherResponse(
-                    url, emoji.svg_bytes(stem, emoji_style), {"Content-Type": "image/svg+xml"}
-                )
-            if scheme == "data":
-                return super().fetch(url, headers)
-            if scheme == "file":
-                path = Path(unquote(urlsplit(url).path)).resolve()
-                if any(path.is_relative_to(root) for root in roots):
-                    return super().fetch(url, headers)
-                self._refuse(url, "outside the project")
-            if scheme in ("http", "https") and allow_remote:
-                return super().fetch(url, headers)
-            self._refuse(url, "remote resources are off (use --allow-remote)")
-
-        def _refuse(self, url: str, why: str):
-            if url not in self.state.refused:
-                self.state.refused.append(url)
-                warn(f"not fetched: {url} ({why})")
-            raise ValueError(f"refused: {url}")
-
-    return SandboxFetcher(timeout=5, allow_redirects=False)
+from .sandbox import make_fetcher
 
 
 def settings_css(config: SheetConfig, font_size: float) -> str:
@@ -91,7 +41,9 @@ class Renderer:
 
         self.config = config
         self.font_config = FontConfiguration()
-        self.fetcher = make_fetcher(allowed_roots, emoji_style=theme.emoji_style)
+        self.fetcher = make_fetcher(
+            allowed_roots, allow_remote=config.allow_remote, emoji_style=theme.emoji_style
+        )
         try:
             self.stylesheets = [
                 CSS(filename=str(path), url_fetcher=self.fetcher, font_config=self.font_config)
@@ -151,6 +103,7 @@ def write_atomically(document, path: Path, **options) -> dict[str, int]:
             hint="choose another --output or fix the folder's permissions",
         ) from None
     temp = Path(handle.name)
+    _remove_stale_temps(path, keep=temp)
     glyphs = GlyphLog()
     weasy_log = logging.getLogger("weasyprint")
     weasy_log.addHandler(glyphs)
@@ -173,11 +126,16 @@ def write_atomically(document, path: Path, **options) -> dict[str, int]:
     return glyphs.missing
 
 
+def _remove_stale_temps(path: Path, keep: Path) -> None:
+    """A build killed with SIGKILL cannot clean up; the next one does."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        if stale != keep:
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
 def _quiet_weasyprint() -> None:
     """WeasyPrint logs every CSS it ignores; keep real problems only, ours are reported."""
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("weasyprint").propagate = False
     logging.getLogger("weasyprint.progress").setLevel(logging.ERROR)
-
-
-__all__ = ["EXIT_INTERNAL", "Renderer", "settings_css", "write_atomically"]

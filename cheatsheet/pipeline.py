@@ -5,12 +5,14 @@ Data flows one way; fitting re-runs only the layout with another font size.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from .config import SheetConfig
-from .content import Content, Section, load_content, select_sections
+from .content import Content, Limits, Section, load_content, select_sections
 from .errors import CheatsheetError
 from .fit import fit_font_size
 from .markdown import MarkdownRenderer
@@ -40,6 +42,13 @@ def allowed_roots(config: SheetConfig, sections: list[Section]) -> list[Path]:
     return [config.project, BUILTIN_ROOT / "styles", BUILTIN_ROOT / "templates", *content_folders]
 
 
+def load_config_content(config: SheetConfig) -> Content:
+    limits = Limits(max_bytes=int(config.max_file_size * 2**20), max_nesting=config.max_nesting)
+    return load_content(
+        config.project, config.content, config.repair, config.split_level, limits, config.trusted
+    )
+
+
 def chosen_sections(config: SheetConfig, content: Content) -> list[Section]:
     return select_sections(
         content.sections,
@@ -53,11 +62,34 @@ def chosen_sections(config: SheetConfig, content: Content) -> list[Section]:
 def build_html(
     config: SheetConfig, markdown: MarkdownRenderer | None = None
 ) -> tuple[str, list[Section]]:
-    content = load_content(config.project, config.content, config.repair, config.split_level)
+    content = load_config_content(config)
     sections = chosen_sections(config, content)
-    renderer = markdown or MarkdownRenderer()
-    html = render_html(config, content.meta, [renderer.render(s) for s in sections])
+    renderer = markdown or MarkdownRenderer(safe=config.safe)
+    rendered = [renderer.render(s) for s in sections]
+    for section, html in zip(sections, rendered, strict=True):
+        check_images(section, html.html)
+    html = render_html(config, content.meta, rendered)
     return html, sections
+
+
+IMG_FILE = re.compile(r'<img\b[^>]*?\bsrc="(file://[^"]+)"')
+
+
+def check_images(section: Section, html: str) -> None:
+    """A missing image is an error at its Markdown line, not a silent gap on the page."""
+    for url in IMG_FILE.findall(html):
+        path = Path(unquote(urlsplit(url).path))
+        if path.exists():
+            continue
+        offset = next(
+            (n for n, line in enumerate(section.markdown.split("\n")) if path.name in line), 0
+        )
+        raise CheatsheetError(
+            f"image '{path.name}' not found ({path})",
+            file=section.file,
+            line=section.line + offset,
+            hint="fix the path (relative to the Markdown file) or remove the image",
+        )
 
 
 def build_sheet(config: SheetConfig, markdown: MarkdownRenderer | None = None) -> BuildResult:
