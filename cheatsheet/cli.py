@@ -79,6 +79,33 @@ def parser() -> argparse.ArgumentParser:
         "--safe", action="store_const", const=True, help="keep only Markdown's own HTML"
     )
     sec.add_argument("--max-file-size", type=float, metavar="MB", help="refuse bigger files")
+    prn = p.add_argument_group("printing")
+    prn.add_argument("--subtitle")
+    prn.add_argument(
+        "--footer", help="comma-separated: title,subtitle,version,author,date,page or none"
+    )
+    prn.add_argument("--toc", action="store_const", const=True, help="add a table of contents")
+    prn.add_argument(
+        "--duplex",
+        action="store_const",
+        const=True,
+        help="mirror margins, keep sections on one side",
+    )
+    prn.add_argument("--binding", help="extra inner margin for duplex, e.g. 5mm")
+    prn.add_argument("--crop-marks", action="store_const", const=True, help="crop and cross marks")
+    prn.add_argument("--bleed", help="bleed for print shops, e.g. 3mm")
+    prn.add_argument(
+        "--handout",
+        action="append",
+        choices=("booklet", "2up", "4up"),
+        help="also write an imposed file",
+    )
+    prn.add_argument("--handout-sheet", help="paper of the imposed sheets (default: automatic)")
+    prn.add_argument("--pdf-variant", help="pdf/a-3b (archival), pdf/ua-1 (accessible), ...")
+    prn.add_argument("--tagged", action="store_const", const=True, help="tagged (accessible) PDF")
+    prn.add_argument(
+        "--html", action="store_const", const=True, help="also write self-contained HTML"
+    )
     p.add_argument("-o", "--output", help="output PDF path (may use {name})")
     p.add_argument(
         "--no-repair",
@@ -121,6 +148,18 @@ def overrides_from(args: argparse.Namespace) -> dict:
         "allow_remote": args.allow_remote,
         "safe": args.safe,
         "max_file_size": args.max_file_size,
+        "subtitle": args.subtitle,
+        "footer": None if args.footer is None else split(args.footer.replace("none", "")) or [],
+        "toc": args.toc,
+        "duplex": args.duplex,
+        "binding": args.binding,
+        "crop_marks": args.crop_marks,
+        "bleed": args.bleed,
+        "handout": args.handout,
+        "handout_sheet": args.handout_sheet,
+        "pdf_variant": args.pdf_variant,
+        "tagged": args.tagged,
+        "html": args.html,
     }
 
 
@@ -168,6 +207,8 @@ def run(argv: list[str]) -> int:
                 f"{result.seconds:.1f} s"
             )
             print(report.summary())
+            for extra in result.extra_outputs:
+                print(f"{where(extra)}: written")
         if args.report == "text":
             for problem in report.problems:
                 where_ = f"page {problem.page}, " if problem.page else ""

@@ -26,6 +26,13 @@ PAPERS: dict[str, tuple[float, float]] = {
 }
 ORIENTATIONS = ("landscape", "portrait")
 LENGTH = re.compile(r"^\d+(\.\d+)?(mm|cm|in|pt|px)$")
+MM_PER_UNIT = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72, "px": 25.4 / 96}
+
+
+def to_mm(length: str) -> float:
+    """A validated CSS length in millimetres, so lengths in different units can be added."""
+    unit = length[-2:]
+    return float(length[:-2]) * MM_PER_UNIT[unit]
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,8 @@ class SheetConfig:
     name: str = "cheatsheet"
     title: str = ""
     subtitle: str = ""
+    version: str = ""
+    date: str = ""
     author: str = ""
     subject: str = ""
     keywords: tuple[str, ...] = ()
@@ -63,6 +72,17 @@ class SheetConfig:
     safe: bool = False
     max_file_size: float = 5.0
     max_nesting: int = 20
+    footer: tuple[str, ...] = ("title", "author", "date", "page")
+    toc: bool = False
+    duplex: bool = False
+    binding: str = "5mm"
+    crop_marks: bool = False
+    bleed: str = "0mm"
+    handout: tuple[str, ...] = ()
+    handout_sheet: str = ""
+    pdf_variant: str = ""
+    tagged: bool = False
+    html: bool = False
     split_level: int = 0
     project: Path = field(default=Path("."), compare=False)
     # Files named on the command line: reading them is the user's explicit request.
@@ -80,7 +100,10 @@ class SheetConfig:
 
 
 OPTION_NAMES = tuple(f.name for f in fields(SheetConfig) if f.name not in ("project", "trusted"))
-LIST_OPTIONS = {"keywords", "content", "sections", "exclude", "order"}
+LIST_OPTIONS = {"keywords", "content", "sections", "exclude", "order", "footer", "handout"}
+FOOTER_ITEMS = ("title", "subtitle", "version", "author", "date", "page")
+HANDOUTS = ("booklet", "2up", "4up")
+PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/ua-1", "pdf/ua-2")
 
 
 @dataclass(frozen=True)
@@ -237,7 +260,27 @@ def _checked(config: SheetConfig, path: Path | None) -> SheetConfig:
     config = replace(config, orientation=config.orientation.lower())
     if not 1 <= config.columns <= 6:
         raise fail("columns", f"columns must be 1 to 6, got {config.columns}")
-    for key in ("margin", "column_gap"):
+    for key, values, allowed in (
+        ("footer", config.footer, FOOTER_ITEMS),
+        ("handout", config.handout, HANDOUTS),
+    ):
+        for value in values:
+            if value not in allowed:
+                raise fail(key, f"unknown {key} item '{value}'", did_you_mean(value, allowed))
+    if config.pdf_variant and config.pdf_variant.lower() not in PDF_VARIANTS:
+        raise fail(
+            "pdf_variant",
+            f"unknown PDF variant '{config.pdf_variant}'",
+            did_you_mean(config.pdf_variant.lower(), PDF_VARIANTS),
+        )
+    config = replace(config, pdf_variant=config.pdf_variant.lower())
+    if config.handout_sheet and config.handout_sheet.lower() not in papers:
+        raise fail(
+            "handout_sheet",
+            f"unknown paper '{config.handout_sheet}'",
+            did_you_mean(config.handout_sheet, PAPERS),
+        )
+    for key in ("margin", "column_gap", "binding", "bleed"):
         if not LENGTH.match(getattr(config, key)):
             raise fail(key, f"{key} must be a length like '6mm' or '0.25in'")
     if not 4 <= config.font_size <= 24:

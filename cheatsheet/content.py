@@ -22,7 +22,9 @@ from .sandbox import is_inside
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
-FRONT_MATTER_KEYS = ("title", "subtitle", "author", "subject", "keywords", "lang", "date", "split")
+FRONT_MATTER_KEYS = (
+    "title", "subtitle", "version", "author", "subject", "keywords", "lang", "date", "split",
+)  # fmt: skip
 
 # Only the encoding fixes: the other ftfy fixes (quotes, widths, ligatures) would alter
 # faithful text, e.g. full-width CJK punctuation.

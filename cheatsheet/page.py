@@ -98,7 +98,34 @@ def build_date() -> datetime.date:
     return datetime.date.today()
 
 
-def render_html(config: SheetConfig, meta: dict[str, str], sections: list[RenderedSection]) -> str:
+@dataclass(frozen=True)
+class SheetMeta:
+    """Title block and PDF metadata: config first, then the content's front matter."""
+
+    title: str
+    subtitle: str
+    version: str
+    author: str
+    subject: str
+    keywords: str
+    lang: str
+    date: str
+
+
+def sheet_meta(config: SheetConfig, meta: dict[str, str]) -> SheetMeta:
+    return SheetMeta(
+        title=config.title or meta.get("title", "") or config.name,
+        subtitle=config.subtitle or meta.get("subtitle", ""),
+        version=config.version or meta.get("version", ""),
+        author=config.author or meta.get("author", ""),
+        subject=config.subject or meta.get("subject", ""),
+        keywords=", ".join(config.keywords) or meta.get("keywords", ""),
+        lang=meta.get("lang", config.lang),
+        date=config.date or meta.get("date", "") or build_date().isoformat(),
+    )
+
+
+def render_html(config: SheetConfig, meta: SheetMeta, sections: list[RenderedSection]) -> str:
     env = environment(config)
     try:
         template = env.get_template(config.template)
@@ -111,16 +138,16 @@ def render_html(config: SheetConfig, meta: dict[str, str], sections: list[Render
         raise CheatsheetError(
             f"template syntax error: {exc.message}", file=exc.filename, line=exc.lineno
         ) from None
-    title = config.title or meta.get("title", "") or config.name
     try:
         return template.render(
-            title=title,
-            subtitle=config.subtitle or meta.get("subtitle", ""),
-            author=config.author or meta.get("author", ""),
-            subject=config.subject or meta.get("subject", ""),
-            keywords=", ".join(config.keywords) or meta.get("keywords", ""),
-            lang=meta.get("lang", config.lang),
-            date=meta.get("date", build_date().isoformat()),
+            title=meta.title,
+            subtitle=meta.subtitle,
+            version=meta.version,
+            author=meta.author,
+            subject=meta.subject,
+            keywords=meta.keywords,
+            lang=meta.lang,
+            date=meta.date,
             sections=_unique_ids(sections),
             config=config,
             generator=f"cheatsheet {__version__}",

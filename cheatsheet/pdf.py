@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import logging
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from .config import SheetConfig
 from .errors import CheatsheetError
@@ -52,11 +55,13 @@ class Renderer:
         except OSError as exc:
             raise CheatsheetError(f"cannot read stylesheet: {exc}") from None
 
-    def layout(self, html: str, font_size: float):
+    def layout(self, html: str, font_size: float, extra_css: str = ""):
         """Lay out the document at one base font size (about a second for a full page)."""
         from weasyprint import CSS, HTML
 
-        settings = CSS(string=settings_css(self.config, font_size), font_config=self.font_config)
+        settings = CSS(
+            string=settings_css(self.config, font_size) + extra_css, font_config=self.font_config
+        )
         document = HTML(
             string=html, base_url=str(self.config.project) + os.sep, url_fetcher=self.fetcher
         )
@@ -81,16 +86,35 @@ class GlyphLog(logging.Handler):
             self.missing[char] = self.missing.get(char, 0) + 1
 
 
-def write_atomically(document, path: Path, **options) -> dict[str, int]:
-    """Write the PDF next to its destination, then rename: an old good PDF survives any failure.
+def pdf_options(config: SheetConfig, identity: str) -> dict[str, object]:
+    """WeasyPrint options: archival/accessible variants, and a stable file identifier so the
+    same sources give the same bytes."""
+    return {
+        "pdf_variant": config.pdf_variant or None,
+        "pdf_tags": config.tagged or config.pdf_variant.startswith("pdf/ua"),
+        "pdf_identifier": hashlib.sha256(identity.encode()).hexdigest()[:32].encode(),
+    }
 
-    Returns the characters that were drawn without a glyph, with their counts.
-    """
+
+def write_pdf(document, path: Path, **options) -> dict[str, int]:
+    """Write the PDF atomically; return the characters drawn without a glyph, with counts."""
+    glyphs = GlyphLog()
+    weasy_log = logging.getLogger("weasyprint")
+    weasy_log.addHandler(glyphs)
+    weasy_log.setLevel(logging.WARNING)
+    try:
+        write_atomically(path, lambda handle: document.write_pdf(target=handle, **options))
+    finally:
+        weasy_log.removeHandler(glyphs)
+        weasy_log.setLevel(logging.ERROR)
+    return glyphs.missing
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write next to the destination, then rename: an old good file survives any failure."""
     folder = path.parent
     if path.is_dir():
-        raise CheatsheetError(
-            "output path is a folder", file=path, hint="give a file name ending in .pdf"
-        )
+        raise CheatsheetError("output path is a folder", file=path, hint="give a file name")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
@@ -104,26 +128,18 @@ def write_atomically(document, path: Path, **options) -> dict[str, int]:
         ) from None
     temp = Path(handle.name)
     _remove_stale_temps(path, keep=temp)
-    glyphs = GlyphLog()
-    weasy_log = logging.getLogger("weasyprint")
-    weasy_log.addHandler(glyphs)
-    weasy_log.setLevel(logging.WARNING)
     try:
         with handle:
-            document.write_pdf(target=handle, **options)
+            write(handle)
         os.chmod(temp, 0o644)
         os.replace(temp, path)
     except OSError as exc:
         raise CheatsheetError(
-            f"writing the PDF failed ({exc.strerror or exc}); the previous file is unchanged",
-            file=path,
+            f"writing failed ({exc.strerror or exc}); the previous file is unchanged", file=path
         ) from None
     finally:
-        weasy_log.removeHandler(glyphs)
-        weasy_log.setLevel(logging.ERROR)
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
-    return glyphs.missing
 
 
 def _remove_stale_temps(path: Path, keep: Path) -> None:

@@ -13,12 +13,19 @@ from urllib.parse import unquote, urlsplit
 
 from .config import SheetConfig
 from .content import Content, Limits, Section, load_content, select_sections
-from .errors import CheatsheetError
+from .errors import CheatsheetError, warn, where
+from .export import write_html
 from .fit import fit_font_size
 from .markdown import MarkdownRenderer
-from .page import BUILTIN_ROOT, render_html, resolve_theme
-from .pdf import Renderer, write_atomically
-from .preflight import Report, inspect, page_fill
+from .page import BUILTIN_ROOT, SheetMeta, render_html, resolve_theme, sheet_meta
+from .pdf import Renderer, pdf_options, write_pdf
+from .preflight import Problem, Report, inspect, page_fill
+from .printing import (
+    drop_footer_on_single_page,
+    impose_handouts,
+    keep_sections_on_one_side,
+    print_css,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class BuildResult:
     fill: float = 0.0
     missing_glyphs: dict[str, int] = field(default_factory=dict)
     report: Report | None = None
+    extra_outputs: tuple[Path, ...] = ()
 
 
 def allowed_roots(config: SheetConfig, sections: list[Section]) -> list[Path]:
@@ -59,24 +67,38 @@ def chosen_sections(config: SheetConfig, content: Content) -> list[Section]:
     )
 
 
-def build_html(
-    config: SheetConfig, markdown: MarkdownRenderer | None = None
-) -> tuple[str, list[Section]]:
+@dataclass(frozen=True)
+class SheetHtml:
+    html: str
+    sections: list[Section]
+    meta: SheetMeta
+    missing_images: list[Problem]
+
+
+def build_html(config: SheetConfig, markdown: MarkdownRenderer | None = None) -> SheetHtml:
     content = load_config_content(config)
     sections = chosen_sections(config, content)
     renderer = markdown or MarkdownRenderer(safe=config.safe)
     rendered = [renderer.render(s) for s in sections]
-    for section, html in zip(sections, rendered, strict=True):
-        check_images(section, html.html)
-    html = render_html(config, content.meta, rendered)
-    return html, sections
+    missing = [
+        problem
+        for section, html in zip(sections, rendered, strict=True)
+        for problem in missing_images(section, html.html)
+    ]
+    meta = sheet_meta(config, content.meta)
+    return SheetHtml(render_html(config, meta, rendered), sections, meta, missing)
 
 
 IMG_FILE = re.compile(r'<img\b[^>]*?\bsrc="(file://[^"]+)"')
 
 
-def check_images(section: Section, html: str) -> None:
-    """A missing image is an error at its Markdown line, not a silent gap on the page."""
+def missing_images(section: Section, html: str) -> list[Problem]:
+    """Local images that do not exist, at their Markdown line.
+
+    A warning, not an error: notes copied from the web often arrive without their images,
+    and the sheet should still print (the alt text stands in); `--strict` fails on it.
+    """
+    problems = []
     for url in IMG_FILE.findall(html):
         path = Path(unquote(urlsplit(url).path))
         if path.exists():
@@ -84,23 +106,34 @@ def check_images(section: Section, html: str) -> None:
         offset = next(
             (n for n, line in enumerate(section.markdown.split("\n")) if path.name in line), 0
         )
-        raise CheatsheetError(
-            f"image '{path.name}' not found ({path})",
-            file=section.file,
-            line=section.line + offset,
-            hint="fix the path (relative to the Markdown file) or remove the image",
+        warn(
+            f"image '{path.name}' not found ({path}); its alt text is printed instead",
+            section.file,
+            section.line + offset,
         )
+        problems.append(
+            Problem(
+                "missing_images",
+                0,
+                section.slug,
+                path.name,
+                f"{where(section.file, section.line + offset)}",
+            )
+        )
+    return problems
 
 
 def build_sheet(config: SheetConfig, markdown: MarkdownRenderer | None = None) -> BuildResult:
     started = time.perf_counter()
-    html, sections = build_html(config, markdown)
+    sheet = build_html(config, markdown)
+    html, sections = sheet.html, sheet.sections
     theme = resolve_theme(config)
     renderer = Renderer(config, theme, allowed_roots(config, sections))
+    extra_css = print_css(config, sheet.meta)
     font_size, layouts = config.font_size, 1
     if config.fit:
         fitted = fit_font_size(
-            lambda size: renderer.layout(html, size),
+            lambda size: renderer.layout(html, size, extra_css),
             config.fit,
             config.fit_min,
             config.fit_max,
@@ -110,8 +143,19 @@ def build_sheet(config: SheetConfig, markdown: MarkdownRenderer | None = None) -
             raise _cannot_fit(config, len(fitted.document.pages), sections)
         document, font_size, layouts = fitted.document, fitted.font_size, fitted.layouts
     else:
-        document = renderer.layout(html, font_size)
-    missing = write_atomically(document, config.output_path)
+        document = renderer.layout(html, font_size, extra_css)
+    moved: list[str] = []
+    if config.duplex:
+        document, moved, passes = keep_sections_on_one_side(
+            lambda css: renderer.layout(html, font_size, extra_css + css), document
+        )
+        layouts += passes
+    drop_footer_on_single_page(document)
+    identity = f"{html}\n{extra_css}\n{font_size}\n{moved}"
+    missing = write_pdf(document, config.output_path, **pdf_options(config, identity))
+    extra_outputs = impose_handouts(config, config.output_path)
+    if config.html:
+        extra_outputs.append(write_html(config, theme, html, font_size, extra_css, renderer))
     report = inspect(
         document,
         paper=f"{config.paper} {config.orientation}",
@@ -123,6 +167,7 @@ def build_sheet(config: SheetConfig, markdown: MarkdownRenderer | None = None) -
         section_text={s.slug: s.markdown for s in sections},
     )
     report.not_fetched = list(renderer.fetcher.state.refused)
+    report.missing_images = sheet.missing_images
     return BuildResult(
         config=config,
         output=config.output_path,
@@ -134,6 +179,7 @@ def build_sheet(config: SheetConfig, markdown: MarkdownRenderer | None = None) -
         fill=page_fill(document.pages[-1]),
         missing_glyphs=missing,
         report=report,
+        extra_outputs=tuple(extra_outputs),
     )
 
 

@@ -104,9 +104,17 @@ class Report:
     split_blocks: list[Problem] = field(default_factory=list)
     missing_glyphs: list[Problem] = field(default_factory=list)
     tiny_type: list[Problem] = field(default_factory=list)
+    missing_images: list[Problem] = field(default_factory=list)
     not_fetched: list[str] = field(default_factory=list)
 
-    KINDS = ("overflow", "orphaned_headings", "split_blocks", "missing_glyphs", "tiny_type")
+    KINDS = (
+        "overflow",
+        "orphaned_headings",
+        "split_blocks",
+        "missing_glyphs",
+        "tiny_type",
+        "missing_images",
+    )
 
     @property
     def problems(self) -> list[Problem]:

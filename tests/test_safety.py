@@ -178,10 +178,6 @@ def test_nesting_limit(tmp_path):
             "content/a.md:3: HTML block <div> opened here is never closed",
         ),
         (
-            {"content/a.md": "## A\n\n![pic](img/missing.png)\n"},
-            "content/a.md:3: image 'missing.png' not found",
-        ),
-        (
             {"templates/sheet.html.j2": "{% for x in %}"},
             "templates/sheet.html.j2:1: template syntax error",
         ),
@@ -199,6 +195,16 @@ def test_more_bad_inputs(tmp_path, files, expected):
     assert expected in result.err
     assert len(result.err.strip().splitlines()) == 1, result.err
     assert (project / "output/cheatsheet.pdf").read_bytes() == good
+
+
+def test_missing_image_is_located_and_fails_strict(tmp_path):
+    project = make_project(tmp_path, {"content/a.md": "## A\n\n![a picture](img/missing.png)\n"})
+    result = run_cli("-C", project)
+    assert result.code == 0
+    assert "content/a.md:3: image 'missing.png' not found" in result.err
+    assert "a picture" in pdf_text(project / "output/cheatsheet.pdf")
+    strict = run_cli("-C", project, "--strict")
+    assert strict.code == 3 and "missing images" in strict.err
 
 
 def test_disk_full_keeps_the_old_pdf(tmp_path, monkeypatch):
