@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from . import __version__
+from . import __version__, emoji
 from .config import SheetConfig
 from .errors import CheatsheetError, did_you_mean
 from .markdown import RenderedSection
@@ -163,6 +163,11 @@ class PageSection:
     title: str
     html: Markup
     wide: bool
+
+    @property
+    def title_html(self) -> Markup:
+        """The title for templates (e.g. a table of contents), emoji drawn as images."""
+        return Markup(emoji.replace_in_html(str(escape(self.title))))
 
 
 def _unique_ids(sections: list[RenderedSection]) -> list[PageSection]:
