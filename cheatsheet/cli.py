@@ -9,13 +9,16 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from .config import ORIENTATIONS, PAPERS, load_project
 from .errors import EXIT_INPUT, EXIT_INTERNAL, CheatsheetError, warn, where
-from .pipeline import build_sheet, chosen_sections, load_config_content
+from .pipeline import BuildResult, build_sheet, chosen_sections, load_config_content
 
 COMMANDS = ("build", "sections", "watch")
 EXIT_PREFLIGHT = 3
@@ -38,6 +41,8 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--content", action="append", help="content file, folder or glob (repeatable)")
     p.add_argument("--list-sections", action="store_true", help="list the sections and exit")
+    p.add_argument("--watch", action="store_true", help="rebuild on change, with a live preview")
+    p.add_argument("--port", type=int, default=8765, help="preview port on 127.0.0.1 (watch mode)")
     sel = p.add_argument_group("sections")
     sel.add_argument(
         "--only", help="comma-separated sections (title or slug, globs) to print, in this order"
@@ -184,39 +189,28 @@ def run(argv: list[str]) -> int:
         command, argv = argv[0], argv[1:]
     args = parser().parse_args(argv)
     _setup_logging(args.quiet)
+    if command == "watch" or args.watch:
+        from .watch import watch
+
+        return watch(args, overrides_from(args))
     project = load_project(args.project, args.config, overrides_from(args))
     sheets = project.sheets(args.sheets)
     if command == "sections" or args.list_sections:
         for sheet in sheets:
             list_sections(sheet)
         return 0
-    if command == "watch":
-        raise CheatsheetError("watch mode is not available yet", exit_code=EXIT_INPUT)
-    reports = []
+    results = build_all(sheets, quiet=args.quiet)
     failed = False
-    for sheet in sheets:
-        result = build_sheet(sheet)
-        report = result.report
-        reports.append({"sheet": sheet.name, "output": str(result.output), **report.as_dict()})
-        failed |= sheet.strict and bool(report.problems)
-        if args.report == "text" and not args.quiet:
-            print(
-                f"{where(result.output)}: {result.pages} page{'s' * (result.pages != 1)}, "
-                f"{sheet.paper} {sheet.orientation}, {sheet.columns} columns, "
-                f"{result.font_size:g} pt, {len(result.sections)} sections, "
-                f"{result.seconds:.1f} s"
-            )
-            print(report.summary())
-            for extra in result.extra_outputs:
-                print(f"{where(extra)}: written")
+    for result in results:
+        failed |= result.config.strict and bool(result.report.problems)
         if args.report == "text":
-            for problem in report.problems:
-                where_ = f"page {problem.page}, " if problem.page else ""
-                warn(
-                    f"{problem.kind.replace('_', ' ')}: {where_}section '{problem.section}': "
-                    f"{problem.text!r} ({problem.detail})"
-                )
+            print_result(result, quiet=args.quiet)
     if args.report == "json":
+        reports = [
+            {"sheet": r.config.name, "output": str(r.output), "seconds": round(r.seconds, 3),
+             **r.report.as_dict()}
+            for r in results
+        ]  # fmt: skip
         print(
             json.dumps(reports if len(reports) != 1 else reports[0], ensure_ascii=False, indent=2)
         )
@@ -224,6 +218,74 @@ def run(argv: list[str]) -> int:
         print("error: preflight found defects and --strict is on", file=sys.stderr)
         return EXIT_PREFLIGHT
     return 0
+
+
+def build_all(sheets: list, quiet: bool = False) -> list[BuildResult]:
+    """One sheet in this process, with progress; several in parallel, one per core."""
+    if len(sheets) == 1:
+        progress = Progress(sheets[0].name, quiet)
+        try:
+            return [build_sheet(sheets[0], progress=progress)]
+        finally:
+            progress.done()
+    workers = min(len(sheets), os.cpu_count() or 1)
+    results: dict[str, BuildResult] = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(build_sheet, sheet): sheet for sheet in sheets}
+        for done, future in enumerate(as_completed(futures), 1):
+            result = future.result()
+            results[result.config.name] = result
+            if not quiet and sys.stderr.isatty():
+                print(f"built {done}/{len(sheets)} sheets", end="\r", file=sys.stderr)
+    return [results[sheet.name] for sheet in sheets]
+
+
+def print_result(result: BuildResult, quiet: bool = False) -> None:
+    """The summary line, the preflight summary and every defect found."""
+    sheet, report = result.config, result.report
+    if not quiet:
+        print(
+            f"{where(result.output)}: {result.pages} page{'s' * (result.pages != 1)}, "
+            f"{sheet.paper} {sheet.orientation}, {sheet.columns} columns, "
+            f"{result.font_size:g} pt, {len(result.sections)} sections, {result.seconds:.1f} s"
+        )
+        print(report.summary())
+        for extra in result.extra_outputs:
+            print(f"{where(extra)}: written")
+    for problem in report.problems:
+        place = f"page {problem.page}, " if problem.page else ""
+        warn(
+            f"{problem.kind.replace('_', ' ')}: {place}section '{problem.section}': "
+            f"{problem.text!r} ({problem.detail})"
+        )
+
+
+class Progress:
+    """Stage messages for builds that take more than a moment; one overwritten line on a
+    terminal, plain lines otherwise, nothing with -q or for quick builds."""
+
+    DELAY = 0.6  # seconds before the first message: quick builds stay silent
+
+    def __init__(self, name: str, quiet: bool = False, stream=None) -> None:
+        self.name = name
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.started = time.perf_counter()
+        self.tty = self.stream.isatty()
+        self.shown = False
+
+    def __call__(self, stage: str) -> None:
+        if self.quiet or time.perf_counter() - self.started < self.DELAY:
+            return
+        if self.tty:
+            print(f"\r\033[K{self.name}: {stage}…", end="", file=self.stream, flush=True)
+        else:
+            print(f"{self.name}: {stage}", file=self.stream, flush=True)
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown and self.tty:
+            print("\r\033[K", end="", file=self.stream, flush=True)
 
 
 def list_sections(sheet) -> None:

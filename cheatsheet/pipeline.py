@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -17,7 +18,7 @@ from .errors import CheatsheetError, warn, where
 from .export import write_html
 from .fit import fit_font_size
 from .markdown import MarkdownRenderer
-from .page import BUILTIN_ROOT, SheetMeta, render_html, resolve_theme, sheet_meta
+from .page import BUILTIN_ROOT, SheetMeta, Theme, render_html, resolve_theme, sheet_meta
 from .pdf import Renderer, pdf_options, write_pdf
 from .preflight import Problem, Report, inspect, page_fill
 from .printing import (
@@ -26,6 +27,7 @@ from .printing import (
     keep_sections_on_one_side,
     print_css,
 )
+from .sandbox import FetchLog
 
 
 @dataclass(frozen=True)
@@ -123,17 +125,53 @@ def missing_images(section: Section, html: str) -> list[Problem]:
     return problems
 
 
-def build_sheet(config: SheetConfig, markdown: MarkdownRenderer | None = None) -> BuildResult:
+Progress = Callable[[str], None]
+
+
+class BuildCache:
+    """What a long-running process (watch mode) keeps between builds: the Markdown parser
+    with its converted sections, and the WeasyPrint fonts and parsed stylesheets."""
+
+    def __init__(self) -> None:
+        self._markdown: dict[bool, MarkdownRenderer] = {}
+        self._renderers: dict[tuple, Renderer] = {}
+
+    def markdown(self, safe: bool) -> MarkdownRenderer:
+        if safe not in self._markdown:
+            self._markdown[safe] = MarkdownRenderer(safe=safe)
+        return self._markdown[safe]
+
+    def renderer(self, config: SheetConfig, theme: Theme, roots: list[Path]) -> Renderer:
+        stamps = tuple((path, path.stat().st_mtime_ns) for path in theme.files)
+        key = (config, stamps, tuple(roots))
+        if key not in self._renderers:
+            self._renderers = {key: Renderer(config, theme, roots)}  # keep only the latest
+        renderer = self._renderers[key]
+        renderer.fetcher.state = FetchLog()
+        return renderer
+
+
+def build_sheet(
+    config: SheetConfig, cache: BuildCache | None = None, progress: Progress | None = None
+) -> BuildResult:
     started = time.perf_counter()
-    sheet = build_html(config, markdown)
+    cache = cache or BuildCache()
+    say = progress or (lambda stage: None)
+    say("reading and converting content")
+    sheet = build_html(config, cache.markdown(config.safe))
     html, sections = sheet.html, sheet.sections
     theme = resolve_theme(config)
-    renderer = Renderer(config, theme, allowed_roots(config, sections))
+    renderer = cache.renderer(config, theme, allowed_roots(config, sections))
     extra_css = print_css(config, sheet.meta)
     font_size, layouts = config.font_size, 1
+
+    def layout(size: float, css: str = ""):
+        say(f"laying out at {size:g} pt")
+        return renderer.layout(html, size, extra_css + css)
+
     if config.fit:
         fitted = fit_font_size(
-            lambda size: renderer.layout(html, size, extra_css),
+            layout,
             config.fit,
             config.fit_min,
             config.fit_max,
@@ -143,16 +181,19 @@ def build_sheet(config: SheetConfig, markdown: MarkdownRenderer | None = None) -
             raise _cannot_fit(config, len(fitted.document.pages), sections)
         document, font_size, layouts = fitted.document, fitted.font_size, fitted.layouts
     else:
-        document = renderer.layout(html, font_size, extra_css)
+        document = layout(font_size)
     moved: list[str] = []
     if config.duplex:
         document, moved, passes = keep_sections_on_one_side(
-            lambda css: renderer.layout(html, font_size, extra_css + css), document
+            lambda css: layout(font_size, css), document
         )
         layouts += passes
     drop_footer_on_single_page(document)
     identity = f"{html}\n{extra_css}\n{font_size}\n{moved}"
+    say("writing the PDF")
     missing = write_pdf(document, config.output_path, **pdf_options(config, identity))
+    if config.handout:
+        say("imposing handouts")
     extra_outputs = impose_handouts(config, config.output_path)
     if config.html:
         extra_outputs.append(write_html(config, theme, html, font_size, extra_css, renderer))

@@ -1,0 +1,197 @@
+"""Watch mode: rebuild when content, config, templates or styles change, and serve a live
+preview on 127.0.0.1 that reloads itself after each rebuild.
+
+Rebuilds share one BuildCache, so WeasyPrint's fonts and parsed stylesheets and the
+converted Markdown of unchanged sections are reused. A failed build is shown in the terminal
+and on the preview page, and watching goes on.
+"""
+
+from __future__ import annotations
+
+import html
+import http.server
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import load_project
+from .errors import CheatsheetError
+from .page import BUILTIN_ROOT
+from .pipeline import BuildCache, build_sheet
+
+IGNORED_PARTS = {"output", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", "node_modules"}
+WATCHED_SUFFIXES = {
+    ".md", ".markdown", ".mdown", ".txt", ".toml", ".css", ".j2", ".html",
+    ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ttf", ".otf", ".woff", ".woff2",
+}  # fmt: skip
+PREVIEW_SCALE = 1.6
+
+
+@dataclass
+class PreviewState:
+    """What the preview server shows; replaced as a whole after each build."""
+
+    version: int = 0
+    pages: list[bytes] = field(default_factory=list)
+    pdf: bytes = b""
+    summary: str = "building…"
+    error: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def watch(args, overrides: dict) -> int:
+    state = PreviewState()
+    server = _start_server(args.port, state)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    print(f"preview: {url} (Ctrl-C to stop)", flush=True)
+    cache = BuildCache()
+    paths = _rebuild(args, overrides, cache, state)
+    try:
+        import watchfiles
+
+        for _changes in watchfiles.watch(
+            *paths, watch_filter=_relevant, debounce=250, step=50, raise_interrupt=True
+        ):
+            paths = _rebuild(args, overrides, cache, state)
+    except KeyboardInterrupt:
+        print("stopped watching", flush=True)
+    finally:
+        server.shutdown()
+    return 0
+
+
+def _relevant(change, path: str) -> bool:
+    parts = set(Path(path).parts)
+    name = Path(path).name
+    if parts & IGNORED_PARTS or name.startswith(".") or name.endswith(".tmp"):
+        return False
+    return Path(path).suffix.lower() in WATCHED_SUFFIXES
+
+
+def _rebuild(args, overrides: dict, cache: BuildCache, state: PreviewState) -> list[Path]:
+    """Build every selected sheet; show the first one in the preview. Never raises."""
+    started = time.perf_counter()
+    paths = [Path(args.project).resolve(), BUILTIN_ROOT / "styles", BUILTIN_ROOT / "templates"]
+    try:
+        project = load_project(args.project, args.config, overrides)
+        sheets = project.sheets(args.sheets)
+        paths += [path.parent for sheet in sheets for path in sheet.trusted]
+        results = [build_sheet(sheet, cache) for sheet in sheets]
+        first = results[0]
+        pdf = first.output.read_bytes()
+        pages = _render_pages(pdf)
+        summary = "; ".join(
+            f"{r.output.name}: {r.pages} page{'s' * (r.pages != 1)}, {r.font_size:g} pt"
+            for r in results
+        )
+        summary += f" ({time.perf_counter() - started:.1f} s)"
+        with state.lock:
+            state.pages, state.pdf, state.summary, state.error = pages, pdf, summary, ""
+            state.version += 1
+        print(f"rebuilt: {summary}", flush=True)
+    except CheatsheetError as exc:
+        _show_error(state, str(exc))
+    except Exception as exc:  # keep watching whatever happens; the terminal gets the detail
+        _show_error(state, f"internal error: {type(exc).__name__}: {exc}")
+    return list(dict.fromkeys(p for p in paths if p.exists()))
+
+
+def _show_error(state: PreviewState, message: str) -> None:
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    with state.lock:
+        state.error = message
+        state.version += 1
+
+
+def _render_pages(pdf: bytes) -> list[bytes]:
+    import io
+
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    images = []
+    for page in document:
+        buffer = io.BytesIO()
+        page.render(scale=PREVIEW_SCALE).to_pil().save(buffer, format="PNG")
+        images.append(buffer.getvalue())
+    return images
+
+
+PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>cheatsheet preview</title>
+<style>
+body {{ margin: 0; background: #5b6270; font: 14px system-ui, sans-serif; color: #fff; }}
+header {{ padding: .6em 1em; background: #2c313a; }}
+.error {{ background: #b3261e; padding: .8em 1em; white-space: pre-wrap; font-family: monospace; }}
+img {{ display: block; margin: 1em auto; max-width: calc(100% - 2em); background: #fff;
+       box-shadow: 0 2px 12px rgba(0,0,0,.5); }}
+</style></head><body>
+<header>{summary} · <a style="color:#9cf" href="/pdf">PDF</a></header>
+{error}
+{pages}
+<script>
+const version = "{version}";
+setInterval(async () => {{
+  try {{
+    const response = await fetch("/version", {{cache: "no-store"}});
+    if ((await response.text()) !== version) location.reload();
+  }} catch (e) {{}}
+}}, 400);
+</script>
+</body></html>
+"""
+
+
+def _start_server(port: int, state: PreviewState) -> http.server.ThreadingHTTPServer:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            with state.lock:
+                version, pages, pdf = state.version, state.pages, state.pdf
+                summary, error = state.summary, state.error
+            path = self.path.split("?")[0]
+            if path == "/version":
+                self._send(str(version).encode(), "text/plain")
+            elif path == "/pdf" and pdf:
+                self._send(pdf, "application/pdf")
+            elif path.startswith("/page/") and path.endswith(".png"):
+                index = path[len("/page/") : -len(".png")]
+                if index.isdigit() and int(index) < len(pages):
+                    self._send(pages[int(index)], "image/png")
+                else:
+                    self.send_error(404)
+            elif path == "/":
+                images = "\n".join(
+                    f'<img src="/page/{i}.png?v={version}" alt="page {i + 1}">'
+                    for i in range(len(pages))
+                )
+                error_block = f'<div class="error">{html.escape(error)}</div>' if error else ""
+                body = PAGE.format(
+                    summary=html.escape(summary), error=error_block, pages=images, version=version
+                )
+                self._send(body.encode("utf-8"), "text/html; charset=utf-8")
+            else:
+                self.send_error(404)
+
+        def _send(self, body: bytes, content_type: str) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    except OSError as exc:
+        raise CheatsheetError(
+            f"cannot serve the preview on 127.0.0.1:{port} ({exc.strerror})",
+            hint="pick another --port",
+        ) from None
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

@@ -1,0 +1,110 @@
+"""Watch mode: an edit gives a new PDF and a preview reload within a bound; errors are shown
+on the preview page and watching goes on."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import ROOT, make_project, pdf_text
+
+BOUND = 20.0  # seconds from the edit to the new PDF and preview version
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode("utf-8", "replace")
+
+
+def wait_for(predicate, bound: float = BOUND):
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("not within the bound")
+
+
+@pytest.fixture()
+def watcher(tmp_path):
+    project = make_project(tmp_path, {"content/a.md": "## First\n\nhello\n"})
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "build.py"),
+            "-C",
+            str(project),
+            "--watch",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: get(base + "/version") == "1", bound=60)
+        yield project, base, proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_edit_rebuilds_and_preview_reloads(watcher):
+    project, base, _ = watcher
+    pdf = project / "output/cheatsheet.pdf"
+    assert "hello" in pdf_text(pdf)
+    page = get(base + "/")
+    assert '<img src="/page/0.png?v=1"' in page and "location.reload()" in page
+    started = time.monotonic()
+    (project / "content/a.md").write_text("## First\n\nhello\n\n## Second\n\nedited text\n")
+    wait_for(lambda: get(base + "/version") == "2")
+    wait_for(lambda: "edited text" in pdf_text(pdf))
+    assert time.monotonic() - started < BOUND
+    assert "v=2" in get(base + "/")
+    with urllib.request.urlopen(base + "/page/0.png") as response:
+        assert response.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_error_is_shown_and_watching_goes_on(watcher):
+    project, base, _ = watcher
+    (project / "content/a.md").write_text("## First\n\n```\nnever closed\n")
+    wait_for(lambda: get(base + "/version") == "2")
+    page = get(base + "/")
+    assert 'class="error"' in page and "a.md:3: code fence" in page
+    (project / "content/a.md").write_text("## First\n\nrepaired\n")
+    wait_for(lambda: get(base + "/version") == "3")
+    assert 'class="error"' not in get(base + "/")
+    wait_for(lambda: "repaired" in pdf_text(project / "output/cheatsheet.pdf"))
+
+
+def test_config_and_style_changes_trigger_rebuilds(watcher):
+    project, base, _ = watcher
+    (project / "cheatsheet.toml").write_text('paper = "A5"\norientation = "portrait"\n')
+    wait_for(lambda: get(base + "/version") == "2")
+    from conftest import page_sizes
+
+    assert page_sizes(project / "output/cheatsheet.pdf")[0] == pytest.approx(
+        (419.53, 595.28), abs=1
+    )
