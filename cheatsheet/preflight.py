@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .scripts import describe
+
 PX_TO_PT = 0.75
 TOLERANCE = 1.0  # px; sub-pixel rounding is not a defect
 HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
@@ -202,8 +204,15 @@ def inspect(
         )
     for char, count in sorted((missing or {}).items()):
         where = [slug for slug, text in (section_text or {}).items() if char in text]
+        script, remedy = describe(char)
         report.missing_glyphs.append(
-            Problem("missing_glyphs", 0, ", ".join(where), char, f"U+{ord(char):04X}, {count}x")
+            Problem(
+                "missing_glyphs",
+                0,
+                ", ".join(where),
+                char,
+                f"U+{ord(char):04X}, {script}, {count}x; {remedy}",
+            )
         )
     return report
 
