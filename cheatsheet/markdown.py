@@ -1,5 +1,7 @@
 """Section Markdown -> HTML fragments: GitHub-flavoured extensions and Pygments highlighting.
 
+LaTeX math (`$...$`, `$$...$$`, ```math) is marked by arithmatex and drawn by formulas.py.
+
 Each section is converted on its own (with one reused Markdown instance) so that sections can
 be selected, reordered and cached independently.
 """
@@ -12,10 +14,10 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import markdown
-from pymdownx import slugs
+from pymdownx import arithmatex, slugs
 from pymdownx.emoji import gemoji, to_alt
 
-from . import emoji
+from . import emoji, formulas
 from .content import Section
 from .sanitize import clean_html
 
@@ -45,6 +47,7 @@ EXTENSIONS = [
     "pymdownx.magiclink",
     "pymdownx.smartsymbols",
     "pymdownx.emoji",
+    "pymdownx.arithmatex",
 ]
 
 EXTENSION_CONFIGS = {
@@ -71,6 +74,24 @@ EXTENSION_CONFIGS = {
     # :rocket: becomes the Unicode character; emoji.py then draws it from OpenMoji.
     "pymdownx.emoji": {"emoji_index": gemoji, "emoji_generator": to_alt, "alt": "unicode"},
     "footnotes": {"UNIQUE_IDS": True},
+    # Math: arithmatex only marks formulas (`$...$`, `$$...$$`, ```math fences), leaving a `$`
+    # in code or used as a currency sign ("$5 and $10") alone; formulas.py draws them.
+    # Dollars only: `\(` and `\[` stay the Markdown escapes they were before math existed.
+    "pymdownx.arithmatex": {
+        "generic": True,
+        "inline_syntax": ["dollar"],
+        "block_syntax": ["dollar"],
+        "smart_dollar": True,
+    },
+    "pymdownx.superfences": {
+        "custom_fences": [
+            {
+                "name": "math",
+                "class": "arithmatex",
+                "format": arithmatex.arithmatex_fenced_format(which="generic"),
+            }
+        ]
+    },
     # GitHub-style ids, so a sheet's own "table of contents" links keep working.
     "toc": {"permalink": False, "slugify": slugs.slugify(case="lower")},
 }
@@ -103,12 +124,14 @@ class MarkdownRenderer:
         if key not in self._cache:
             self._md.reset()
             html = clean_html(self._md.convert(section.markdown), safe=self.safe)
+            html = _absolute_sources(_code_lines(html), section.file.parent)
+            # Math after sanitising (its SVG images are ours, not the user's HTML) and before
+            # emoji, which would otherwise turn an emoji inside a formula's source into a tag.
+            html = formulas.replace_in_html(html, section.markdown, section.file, section.line)
             self._cache[key] = RenderedSection(
                 slug=section.slug,
                 title=section.title,
-                html=emoji.replace_in_html(
-                    _absolute_sources(_code_lines(html), section.file.parent)
-                ),
+                html=emoji.replace_in_html(html),
                 wide=section.wide,
                 file=section.file,
                 line=section.line,

@@ -21,7 +21,7 @@ from .config import SheetConfig
 from .errors import CheatsheetError
 from .markdown import indent_css
 from .page import Theme
-from .sandbox import make_fetcher
+from .sandbox import FetchLog, make_fetcher
 
 
 def settings_css(config: SheetConfig, font_size: float) -> str:
@@ -54,6 +54,14 @@ class Renderer:
             ]
         except OSError as exc:
             raise CheatsheetError(f"cannot read stylesheet: {exc}") from None
+        # Stylesheets are parsed once; what they asked for is reported on every build.
+        self.stylesheet_log = self.fetcher.state
+
+    def fresh_log(self) -> None:
+        """Start a build's fetch log, keeping what the parsed stylesheets were refused."""
+        self.fetcher.state = FetchLog(
+            refused=list(self.stylesheet_log.refused), missing=list(self.stylesheet_log.missing)
+        )
 
     def layout(self, html: str, font_size: float, extra_css: str = ""):
         """Lay out the document at one base font size (about a second for a full page)."""

@@ -27,7 +27,6 @@ from .printing import (
     keep_sections_on_one_side,
     print_css,
 )
-from .sandbox import FetchLog
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,7 @@ class BuildCache:
         if key not in self._renderers:
             self._renderers = {key: Renderer(config, theme, roots)}  # keep only the latest
         renderer = self._renderers[key]
-        renderer.fetcher.state = FetchLog()
+        renderer.fresh_log()
         return renderer
 
 

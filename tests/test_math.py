@@ -1,0 +1,281 @@
+"""LaTeX math drawn as vector images: what the HTML carries and what the PDF shows."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pypdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import pytest
+
+from cheatsheet import formulas
+from cheatsheet.content import Section
+from cheatsheet.markdown import MarkdownRenderer
+from conftest import make_project, pdf_text, run_cli
+
+MM = 72 / 25.4
+# A4 landscape, default 6 mm margins, 4 columns, 3.5 mm gaps.
+COLUMN_LEFT = 6 * MM
+COLUMN_WIDTH = (297 * MM - 2 * 6 * MM - 3 * 3.5 * MM) / 4
+
+FORMULAS = """\
+    # Math
+
+    ## Formulas
+
+    Inline $\\mathrm{Zeta}(q) = \\frac{\\mathrm{Quux}}{b}$ in a sentence.
+
+    $$\\mathrm{Vortex}(x) = \\sum_{i=1}^{n} \\sqrt{x_i^2 + \\mathrm{Wobble}}$$
+
+    ```math
+    \\mathrm{Kappa} = \\int_0^1 f(t)\\,dt
+    ```
+    """
+
+
+def render(markdown: str, line: int = 1, safe: bool = False) -> str:
+    section = Section("T", "t", Path("notes.md"), line, markdown)
+    return MarkdownRenderer(safe=safe).render(section).html
+
+
+def svg_images(html: str) -> list[str]:
+    """The SVG documents of the math images in an HTML fragment."""
+    return [
+        base64.b64decode(data).decode()
+        for data in re.findall(
+            r'<img class="math"[^>]*src="data:image/svg\+xml;base64,([^"]+)"', html
+        )
+    ]
+
+
+def path_operators(path: Path) -> int:
+    """Path-construction operators (m, l, c, re) in every page's content and its forms."""
+
+    def count(stream, resources) -> int:
+        ops = pypdf.generic.ContentStream(stream, reader).operations
+        total = sum(op in (b"m", b"l", b"c", b"re") for _, op in ops)
+        for xobject in (resources or {}).get("/XObject", {}).values():
+            xobject = xobject.get_object()
+            if xobject.get("/Subtype") == "/Form":
+                total += count(xobject, xobject.get("/Resources"))
+        return total
+
+    reader = pypdf.PdfReader(path)
+    return sum(count(page.get_contents(), page.get("/Resources")) for page in reader.pages)
+
+
+def small_paths(path: Path) -> list[tuple[float, float, float, float]]:
+    """Bounds (left, bottom, right, top) of path objects smaller than 60 pt: glyphs drawn as
+    paths and fraction bars, not heading bands or rules."""
+    page = pdfium.PdfDocument(path)[0]
+    found = []
+    for obj in page.get_objects(max_depth=4):
+        if obj.type != pdfium_c.FPDF_PAGEOBJ_PATH:
+            continue
+        left, bottom, right, top = obj.get_bounds()
+        if right - left < 60 and top - bottom < 60:
+            found.append((left, bottom, right, top))
+    return found
+
+
+def text_bounds(path: Path, word: str) -> tuple[float, float, float, float]:
+    """Bounds of the text object holding `word` (its bottom is the baseline for a word with
+    no descenders)."""
+    pdf = pdfium.PdfDocument(path)
+    page = pdf[0]
+    textpage = page.get_textpage()
+    for obj in page.get_objects(max_depth=4):
+        if obj.type != pdfium_c.FPDF_PAGEOBJ_TEXT:
+            continue
+        buffer_size = pdfium_c.FPDFTextObj_GetText(obj.raw, textpage.raw, None, 0)
+        buffer = (pdfium_c.FPDF_WCHAR * buffer_size)()
+        pdfium_c.FPDFTextObj_GetText(obj.raw, textpage.raw, buffer, buffer_size)
+        text = bytes(buffer).decode("utf-16-le").rstrip("\x00")
+        if text.strip() == word:
+            return obj.get_bounds()
+    raise AssertionError(f"no text object {word!r}")
+
+
+# --- HTML -------------------------------------------------------------------------------------
+
+
+def test_inline_display_and_fenced_math_become_svg_images():
+    html = render("Inline $a^2 + b_i$ here.\n\n$$\\frac{a}{b}$$\n\n```math\nE = mc^2\n```\n")
+    assert "arithmatex" not in html
+    svgs = svg_images(html)
+    assert len(svgs) == 3
+    for svg in svgs:
+        assert svg.startswith("<svg") and "<path" in svg
+        assert formulas.INK in svg
+    inline = re.search(r'<p>Inline <img class="math" alt="a\^2 \+ b_i" style="([^"]+)"', html)
+    assert inline, html
+    style = dict(part.split(":") for part in inline.group(1).split(";"))
+    assert set(style) == {"width", "height", "vertical-align"}
+    assert all(value.endswith("em") for value in style.values())
+    assert float(style["vertical-align"][:-2]) < 0  # the subscript hangs below the baseline
+    assert html.count('<div class="math-display"><img class="math"') == 2
+
+
+def test_math_survives_safe_mode():
+    assert len(svg_images(render("Safe $x^2$ too.", safe=True))) == 1
+
+
+def test_dollars_in_text_and_code_are_not_math():
+    html = render(
+        "Costs $5 and $10 today, $5-$10, US$5 or US$6, `$x$` in code.\n\n"
+        "```\necho $HOME $PATH\n```\n"
+    )
+    assert not svg_images(html)
+    assert "$5 and $10" in html
+    assert "$5-$10, US$5 or US$6" in html
+    assert "<code>$x$</code>" in html
+    assert "$HOME $PATH" in html
+
+
+def test_backslash_parens_stay_markdown_escapes():
+    """Only dollars start math: `\\(` was an escaped parenthesis before math existed."""
+    html = render("A \\(note\\) here.")
+    assert not svg_images(html)
+    assert "(note)" in html
+
+
+def test_broken_formula_shows_source_and_warns_with_line(monkeypatch):
+    reported: list[tuple[str, Path, int]] = []
+    monkeypatch.setattr(formulas, "warn", lambda *args: reported.append(args))
+    markdown = "## T\n\nFine $x$.\n\nBroken $\\frac{a$ here and $\\nosuchcommand y$.\n"
+    html = render(markdown, line=10)
+    assert '<code class="math-error">$\\frac{a$</code>' in html
+    assert '<code class="math-error">$\\nosuchcommand y$</code>' in html
+    assert len(svg_images(html)) == 1
+    assert [(file, line) for _, file, line in reported] == [(Path("notes.md"), 14)] * 2
+    assert "\\frac{a" in reported[0][0]
+    assert "unknown command \\nosuchcommand" in reported[1][0]
+
+
+def test_renders_are_cached():
+    formulas.typeset.cache_clear()
+    first = render("$\\sqrt{2}$ once")
+    again = render("and $\\sqrt{2}$ again")  # another section, a fresh renderer
+    assert svg_images(first) == svg_images(again)
+    info = formulas.typeset.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+
+
+def test_formula_box_scales_with_reference_metrics():
+    tall = formulas.typeset("\\frac{a}{b}", False)
+    flat = formulas.typeset("a", False)
+    assert isinstance(tall, formulas.Formula) and isinstance(flat, formulas.Formula)
+    assert tall.height > 1.3 * flat.height
+    assert tall.depth > flat.depth > 0
+
+
+# --- PDF --------------------------------------------------------------------------------------
+
+
+def test_formulas_are_drawings_not_text(tmp_path):
+    """Same notes twice: as math, and with every formula in a code span as a control."""
+    math_project = make_project(tmp_path / "math", {"content/notes.md": FORMULAS})
+    plain = re.sub(r"\$\$(.+?)\$\$", r"`\1`", FORMULAS)
+    plain = re.sub(r"\$(.+?)\$", r"`\1`", plain).replace("```math", "```text")
+    plain_project = make_project(tmp_path / "plain", {"content/notes.md": plain})
+    for project in (math_project, plain_project):
+        result = run_cli("-C", project, "--no-fit", "-o", project / "out.pdf")
+        assert result.code == 0, result.err
+        assert "formula" not in result.err
+
+    math_text = pdf_text(math_project / "out.pdf")
+    plain_text = pdf_text(plain_project / "out.pdf")
+    for word in ("Zeta", "Quux", "Vortex", "Wobble", "Kappa"):
+        assert word in plain_text  # the control proves the check can fail
+        assert word not in math_text
+    assert "Inline" in math_text and "in a sentence." in math_text
+    assert (
+        path_operators(math_project / "out.pdf") > path_operators(plain_project / "out.pdf") + 300
+    )
+
+
+def test_currency_and_code_dollars_stay_text_in_the_pdf(tmp_path):
+    project = make_project(
+        tmp_path,
+        {
+            "content/notes.md": """\
+                # Money
+
+                ## Prices
+
+                It costs $5 and $10 per month, $5-$10 a day.
+
+                Shell: `$x$` and
+
+                ```sh
+                echo $HOME
+                ```
+                """
+        },
+    )
+    result = run_cli("-C", project, "--no-fit", "-o", project / "out.pdf")
+    assert result.code == 0, result.err
+    text = pdf_text(project / "out.pdf")
+    assert "$5 and $10 per month, $5-$10 a day" in text
+    assert "$x$" in text
+    assert "echo $HOME" in text
+
+
+def test_broken_formula_builds_with_source_and_located_warning(tmp_path):
+    project = make_project(
+        tmp_path,
+        {"content/notes.md": "# B\n\n## Broken\n\nOops $\\frac{a$ here.\n\nFine $x^2$.\n"},
+    )
+    result = run_cli("-C", project, "--no-fit", "-o", project / "out.pdf")
+    assert result.code == 0, result.err
+    assert "notes.md:5:" in result.err and "cannot typeset formula" in result.err
+    assert "\\frac{a" in pdf_text(project / "out.pdf")
+
+
+@pytest.fixture(scope="module")
+def sized_pdfs(tmp_path_factory) -> dict[float, Path]:
+    """One inline fraction after a word without descenders, built at 7 pt and at 10 pt."""
+    root = tmp_path_factory.mktemp("sizes")
+    project = make_project(root, {"content/notes.md": "# S\n\n## Size\n\nTHE $\\frac{a}{b}$ end\n"})
+    built = {}
+    for size in (7.0, 10.0):
+        out = root / f"{size:g}.pdf"
+        result = run_cli("-C", project, "--no-fit", "--font-size", f"{size:g}", "-o", out)
+        assert result.code == 0, result.err
+        built[size] = out
+    return built
+
+
+def test_inline_formula_scales_with_font_size(sized_pdfs):
+    heights = {}
+    for size, path in sized_pdfs.items():
+        paths = small_paths(path)
+        assert paths, "the formula drew no paths"
+        heights[size] = max(p[3] for p in paths) - min(p[1] for p in paths)
+    assert heights[10.0] / heights[7.0] == pytest.approx(10 / 7, rel=0.04)
+    assert 1.2 < heights[10.0] / 10 < 2.2  # a text-style fraction: one to two lines high
+
+
+def test_inline_formula_sits_on_the_text_baseline(sized_pdfs):
+    """The fraction bar lies on the maths axis: a quarter em above the text's baseline."""
+    for size, path in sized_pdfs.items():
+        baseline = text_bounds(path, "THE")[1]
+        bars = [p for p in small_paths(path) if p[2] - p[0] > 4 * (p[3] - p[1])]
+        assert len(bars) == 1, bars
+        axis = (bars[0][1] + bars[0][3]) / 2 - baseline
+        assert 0.15 * size < axis < 0.4 * size, (size, axis)
+
+
+def test_display_formula_never_wider_than_its_column(tmp_path):
+    long = " + ".join(f"\\mathrm{{term}}_{{{i}}}^{{2}}" for i in range(30))
+    project = make_project(tmp_path, {"content/notes.md": f"# W\n\n## Wide\n\n$${long}$$\n"})
+    result = run_cli("-C", project, "--no-fit", "--font-size", "10", "-o", project / "out.pdf")
+    assert result.code == 0, result.err
+    paths = small_paths(project / "out.pdf")
+    left, right = min(p[0] for p in paths), max(p[2] for p in paths)
+    assert left >= COLUMN_LEFT - 0.5
+    assert right <= COLUMN_LEFT + COLUMN_WIDTH + 0.5
+    assert right - left > 0.9 * COLUMN_WIDTH  # shrunk to the column, not to nothing
