@@ -14,7 +14,7 @@ from typing import Any
 
 from .preflight import used_pages
 
-STEP = 0.05  # font sizes are searched on this grid (points), which makes the choice stable
+STEP = 0.1  # font sizes are searched on this grid (points), which makes the choice stable
 TARGET_FILL = 0.985  # aim just below a full last page: block breaks make the fill lumpy
 MAX_LAYOUTS = 7
 
@@ -49,6 +49,7 @@ def fit_font_size(layout, pages: int, floor: float, ceiling: float, start: float
     size = _snap(min(max(start, floor), ceiling))
     used, _ = attempt(size)
     exponent = 2.0
+    stride = 2 * STEP  # least move while the answer is not yet bracketed; doubles each time
     while len(tried) < MAX_LAYOUTS:
         good = [s for s in tried if fits(s)]
         bad = [s for s in tried if not fits(s)]
@@ -63,8 +64,13 @@ def fit_font_size(layout, pages: int, floor: float, ceiling: float, start: float
         guess = size * (pages * TARGET_FILL / max(used, 1e-3)) ** (1 / exponent)
         if low is not None and high is not None:
             guess = min(max(guess, low + STEP), high - STEP)
-            if guess in tried:
-                guess = (low + high) / 2
+            at_edge = min(guess - low, high - guess) <= STEP + 1e-9
+            if guess in tried or (at_edge and high - low > 3 * STEP):
+                guess = (low + high) / 2  # the model hugs a bound: bisect instead
+        elif low is not None:  # the fill is lumpy: don't creep up by a step at a time
+            guess, stride = max(guess, low + stride), stride * 2
+        else:
+            guess, stride = min(guess, high - stride), stride * 2
         guess = _snap(min(max(guess, floor), ceiling))
         if guess in tried:
             guess = _snap(guess + (STEP if high is None else -STEP))

@@ -8,6 +8,7 @@ be selected, reordered and cached independently.
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,11 @@ _LINE_END = re.compile(r"\n</span>")
 _TAG = re.compile(r"<[^>]+>")
 _TOKEN_BOUNDARY = re.compile(r'</span>(?=<span class="(?!cl))')
 MAX_INDENT = 24
+# Code lines get a length class in steps of 10 characters (`w40`: 40-49); the layout stage
+# gives the continuation mark (an absolutely placed pseudo-element, which costs layout time)
+# only to lengths that may wrap in the configured column.
+MIN_WRAP = 10
+MAX_BUCKET = 200
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=)"([^"]*)"')
 
 EXTENSIONS = [
@@ -156,19 +162,38 @@ def _code_lines(html: str) -> str:
 
     A line's leading spaces become its left padding (class `i4` = four spaces): a wrapped
     line then continues under its own indentation, and the layout engine cannot break a
-    line inside its indentation and leave an empty first row.
+    line inside its indentation and leave an empty first row. A length class (`w40`: 40-49
+    characters) lets the layout stage mark only the lines that can wrap.
     """
     parts = _LINE_OPEN.split(html)
     out = [parts[0]]
     for part in parts[1:]:
-        text = _TAG.sub("", part)
+        text = html_module.unescape(_TAG.sub("", part)).rstrip("\n")
         indent = min(len(text) - len(text.lstrip(" ")), MAX_INDENT)
-        out.append(f'<span class="cl i{indent}">' if indent else '<span class="cl">')
+        classes = ["cl"] + ([f"i{indent}"] if indent else []) + _length_classes(len(text))
+        out.append(f'<span class="{" ".join(classes)}">')
         out.append(_drop_leading_spaces(part, indent))
     html = _LINE_END.sub("</span>", "".join(out))
     # WeasyPrint cannot wrap a word that spans several inline boxes (Kozea/WeasyPrint#1614),
     # so give it a break opportunity at each token boundary, as editors' soft wrap does.
     return _TOKEN_BOUNDARY.sub("</span><wbr>", html)
+
+
+def _length_classes(length: int) -> list[str]:
+    """`w w40` for a line of 40-49 characters: the layout stage marks only lines that can wrap."""
+    if length < MIN_WRAP:
+        return []
+    return ["w", f"w{min(length // 10 * 10, MAX_BUCKET)}"]
+
+
+def wrap_mark_css(chars_per_line: float) -> str:
+    """Turn the continuation mark on for line lengths that may not fit `chars_per_line`."""
+    buckets = [n for n in range(MIN_WRAP, MAX_BUCKET + 1, 10) if n + 10 > chars_per_line]
+    if not buckets:
+        return ""
+    lines = ", ".join(f"pre .cl.w{n}" for n in buckets)
+    marks = ", ".join(f"pre .cl.w{n}::before" for n in buckets)
+    return f"{lines} {{ position: relative; }}\n{marks} {{ content: ''; }}\n"
 
 
 def _drop_leading_spaces(fragment: str, count: int) -> str:

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from .config import SheetConfig
+from .config import SheetConfig, to_mm
 from .errors import CheatsheetError
-from .markdown import indent_css
+from .markdown import indent_css, wrap_mark_css
 from .page import Theme
 from .sandbox import FetchLog, make_fetcher
 
@@ -31,7 +31,24 @@ def settings_css(config: SheetConfig, font_size: float) -> str:
         f"html {{ font-size: {font_size:.3f}pt; }}\n"
         f".sheet {{ column-count: {config.columns}; column-gap: {config.column_gap}; }}\n"
         + indent_css()
+        + wrap_mark_css(code_chars_per_line(config, font_size))
     )
+
+
+CODE_SIZE = 0.92  # pre's font size in em (base.css)
+MONO_ADVANCE = 0.602  # em: DejaVu Sans Mono's advance width
+
+
+def code_chars_per_line(config: SheetConfig, font_size: float) -> float:
+    """About how many code characters fit on a line of one column (a little optimistic is
+    wrong, so the estimate errs low)."""
+    width_mm, _ = config.page_size_mm
+    extra = to_mm(config.binding) if config.duplex else 0
+    text_mm = width_mm - 2 * to_mm(config.margin) - extra
+    column_mm = (text_mm - (config.columns - 1) * to_mm(config.column_gap)) / config.columns
+    code_pt = CODE_SIZE * font_size
+    usable_pt = column_mm * 72 / 25.4 - 0.9 * code_pt  # padding and the border
+    return 0.9 * usable_pt / (MONO_ADVANCE * code_pt)
 
 
 class Renderer:

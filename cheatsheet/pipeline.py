@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from . import formulas
 from .config import SheetConfig
 from .content import Content, Limits, Section, load_content, select_sections
 from .errors import CheatsheetError, warn, where
@@ -76,7 +77,11 @@ class SheetHtml:
     missing_images: list[Problem]
 
 
+CACHE_DIR = ".cheatsheet_cache"
+
+
 def build_html(config: SheetConfig, markdown: MarkdownRenderer | None = None) -> SheetHtml:
+    formulas.DISK_CACHE = config.project / CACHE_DIR
     content = load_config_content(config)
     sections = chosen_sections(config, content)
     renderer = markdown or MarkdownRenderer(safe=config.safe)

@@ -119,3 +119,26 @@ def seed_pdf(tmp_path_factory) -> tuple[Path, Run]:
     result = run_cli("-o", out)
     assert result.code == 0, result.err
     return out, result
+
+
+def all_content(path: Path) -> bytes:
+    """Every content stream of the PDF, including patterns and form XObjects they draw."""
+    seen: set[int] = set()
+    chunks: list[bytes] = []
+
+    def visit(resources) -> None:
+        resources = resources.get_object() if resources is not None else {}
+        for kind in ("/XObject", "/Pattern"):
+            for ref in resources.get(kind, {}).values():
+                obj = ref.get_object()
+                if id(obj) in seen:
+                    continue
+                seen.add(id(obj))
+                if hasattr(obj, "get_data"):
+                    chunks.append(obj.get_data())
+                visit(obj.get("/Resources"))
+
+    for page in pypdf.PdfReader(path).pages:
+        chunks.append(page.get_contents().get_data())
+        visit(page.get("/Resources"))
+    return b"\n".join(chunks)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pypdfium2 as pdfium
 import pytest
 
-from conftest import make_project, page_sizes, pdf_text, run_cli
+from conftest import all_content, make_project, page_sizes, pdf_text, run_cli
 
 LONG_LINE = (
     "result = some_function_name(argument_one, argument_two) + another.attribute.chain(x)" * 2
@@ -88,6 +90,10 @@ def test_long_code_and_urls_stay_inside_the_page(project, columns):
     result = run_cli("-C", project, "--columns", str(columns), "--font-size", "9", "-o", out)
     assert result.code == 0, result.err
     assert chars_outside(out) == []
+    strokes = re.findall(rb"([\d.]+) ([\d.]+) ([\d.]+) RG", all_content(out))
+    assert (b"0.533333", b"0.533333", b"0.533333") in strokes or any(
+        abs(float(r) - 0.533) < 0.01 and r == g == b for r, g, b in strokes
+    ), "no continuation mark (#888 stroke) drawn"
     text = pdf_text(out)
     assert "another.attribute" in text.replace("\n", "")
 
@@ -98,8 +104,13 @@ def test_wrapped_code_lines_carry_a_continuation_mark(project, tmp_path):
 
     section = Section("Code", "code", tmp_path / "x.md", 1, f"```python\n    {LONG_LINE}\n```\n")
     html = MarkdownRenderer().render(section).html
-    assert '<span class="cl i4">' in html  # indentation kept as a hanging indent
+    assert '<span class="cl i4 w w170">' in html  # indentation as padding, length bucket
     assert "<wbr>" in html  # break opportunities between tokens
+    from cheatsheet.markdown import wrap_mark_css
+
+    css = wrap_mark_css(40)
+    assert "pre .cl.w40::before" in css and "pre .cl.w170::before" in css
+    assert "pre .cl.w20::before" not in css  # short lines never get the mark's machinery
 
 
 def test_columns_out_of_range_is_an_error(project):
