@@ -137,12 +137,24 @@ class MarkdownRenderer:
             self._cache[key] = RenderedSection(
                 slug=section.slug,
                 title=section.title,
-                html=emoji.replace_in_html(html),
+                html=emoji.replace_in_html(_table_widths(html)),
                 wide=section.wide,
                 file=section.file,
                 line=section.line,
             )
         return self._cache[key]
+
+
+def _table_widths(html: str) -> str:
+    """Tag tables with their column count so wide ones can use smaller type in a column."""
+
+    def tag(match: re.Match[str]) -> str:
+        head = match.group(0)
+        body = html[match.end() : html.find("</tr>", match.end())]
+        columns = len(re.findall(r"<t[hd][\s>]", body))
+        return f'<table class="cols-{min(columns, 9)}">' if columns else head
+
+    return re.sub(r"<table>", tag, html)
 
 
 def _absolute_sources(html: str, folder: Path) -> str:

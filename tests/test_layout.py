@@ -176,3 +176,42 @@ def test_links_are_clickable(project):
         if "/A" in annot.get_object()
     ]
     assert URL in uris
+
+
+def test_wide_section_spans_all_columns(tmp_path):
+    cells = " | ".join(f"column {i} heading" for i in range(8))
+    rule = "|".join("---" for _ in range(8))
+    project = make_project(
+        tmp_path,
+        {
+            "content/a.md": f"## Narrow\n\nsome text\n\n## Table {{.wide}}\n\n| {cells} |\n|{rule}|\n| {cells} |\n",
+        },
+    )
+    out = tmp_path / "wide.pdf"
+    assert run_cli("-C", project, "-o", out).code == 0
+    page = pdfium.PdfDocument(out)[0]
+    width, _ = page.get_size()
+    text = page.get_textpage()
+    xs = [
+        text.get_charbox(i)[2]
+        for i in range(text.count_chars())
+        if text.get_text_range(i, 1) == "7"
+    ]
+    assert max(xs) > width * 0.6  # the eighth column sits far right of the first text column
+
+
+def test_many_table_columns_get_smaller_type(tmp_path):
+    from cheatsheet.content import Section
+    from cheatsheet.markdown import MarkdownRenderer
+
+    md = "| a | b | c | d | e | f |\n|---|---|---|---|---|---|\n| 1 | 2 | 3 | 4 | 5 | 6 |\n"
+    html = MarkdownRenderer().render(Section("T", "t", tmp_path / "x.md", 1, md)).html
+    assert '<table class="cols-6">' in html
+
+
+def test_read_only_output_location(tmp_path):
+    project = make_project(tmp_path, {"content/a.md": "## A\n\ntext\n"})
+    result = run_cli("-C", project, "-o", "/proc/sheet.pdf")  # a read-only file system
+    assert result.code == 2
+    assert "cannot write" in result.err or "writing failed" in result.err
+    assert "Traceback" not in result.err
