@@ -8,10 +8,7 @@ used, so text stays vector and selectable and the reading PDF is never touched.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from pypdf.generic import DecodedStreamObject, NameObject
 
 from .config import PAPERS
 from .errors import CheatsheetError, did_you_mean
+from .pdf import write_atomically
 
 MODES = ("booklet", "2up", "4up")
 PT_PER_MM = 72 / 25.4
@@ -92,7 +90,7 @@ def impose(source: Path, target: Path, mode: str, sheet: str | None = None) -> I
         writer = _build(reader, pages, layout)
     except PyPdfError as exc:
         raise CheatsheetError(f"cannot read the source PDF ({exc})", file=source) from None
-    _write_atomically(writer, target)
+    write_atomically(target, writer.write)
 
     slots = len(layout.sides) * len(layout.cells)
     return ImposeResult(
@@ -321,31 +319,3 @@ def _copy_info(reader: PdfReader, writer: PdfWriter) -> None:
     language = reader.root_object.get("/Lang")
     if language is not None:
         writer.root_object[NameObject("/Lang")] = language.get_object()
-
-
-def _write_atomically(writer: PdfWriter, target: Path) -> None:
-    """Write next to the target, then rename: an old handout survives any failure."""
-    folder = target.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
-            dir=folder, prefix=f".{target.name}.", suffix=".tmp", delete=False
-        )
-    except OSError as exc:
-        raise CheatsheetError(
-            f"cannot write to the handout folder ({exc.strerror})", file=folder
-        ) from None
-    temp = Path(handle.name)
-    try:
-        with handle:
-            writer.write(handle)
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except OSError as exc:
-        raise CheatsheetError(
-            f"writing the handout failed ({exc.strerror or exc}); the previous file is unchanged",
-            file=target,
-        ) from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()

@@ -430,7 +430,7 @@ def test_failed_rename_leaves_no_temp_file(make_source, tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("cheatsheet.handout.os.replace", broken_replace)
+    monkeypatch.setattr("cheatsheet.pdf.os.replace", broken_replace)
     with pytest.raises(CheatsheetError, match="Permission denied"):
         impose(make_source(2), tmp_path / "out.pdf", "2up")
     assert stray_files(tmp_path, set()) == set()
