@@ -139,6 +139,7 @@ class BuildCache:
     def __init__(self) -> None:
         self._markdown: dict[bool, MarkdownRenderer] = {}
         self._renderers: dict[tuple, Renderer] = {}
+        self.fitted: dict[SheetConfig, float] = {}  # last size chosen by fitting, per sheet
 
     def markdown(self, safe: bool) -> MarkdownRenderer:
         if safe not in self._markdown:
@@ -180,10 +181,12 @@ def build_sheet(
             config.fit_min,
             config.fit_max,
             start=config.font_size,
+            previous=cache.fitted.get(config),
         )
         if not fitted.fits and not config.allow_overflow:
             raise _cannot_fit(config, len(fitted.document.pages), sections)
         document, font_size, layouts = fitted.document, fitted.font_size, fitted.layouts
+        cache.fitted[config] = font_size
     else:
         document = layout(font_size)
     moved: list[str] = []

@@ -48,3 +48,25 @@ def test_too_much_content_is_a_clear_error_unless_allowed(tmp_path):
     assert not out.exists()
     allowed = run_cli(*args, "--allow-overflow")
     assert allowed.code == 0 and out.exists()
+
+
+def test_watch_mode_refit_starts_from_the_last_answer():
+    from pathlib import Path
+
+    from cheatsheet.config import load_project
+    from cheatsheet.fit import fit_font_size
+    from cheatsheet.page import resolve_theme
+    from cheatsheet.pdf import Renderer
+    from cheatsheet.pipeline import allowed_roots, build_html
+
+    config = load_project(Path(__file__).resolve().parents[1]).base
+    sheet = build_html(config)
+    renderer = Renderer(config, resolve_theme(config), allowed_roots(config, sheet.sections))
+
+    def layout(size):
+        return renderer.layout(sheet.html, size)
+
+    cold = fit_font_size(layout, 1, 6.5, 11, start=7.5)
+    warm = fit_font_size(layout, 1, 6.5, 11, start=7.5, previous=cold.font_size)
+    assert warm.font_size == cold.font_size
+    assert warm.layouts == 2
