@@ -137,7 +137,7 @@ class MarkdownRenderer:
             self._cache[key] = RenderedSection(
                 slug=section.slug,
                 title=section.title,
-                html=emoji.replace_in_html(_table_widths(html)),
+                html=emoji.replace_in_html(_block_sizes(html)),
                 wide=section.wide,
                 file=section.file,
                 line=section.line,
@@ -145,16 +145,42 @@ class MarkdownRenderer:
         return self._cache[key]
 
 
-def _table_widths(html: str) -> str:
-    """Tag tables with their column count so wide ones can use smaller type in a column."""
+def _block_sizes(html: str) -> str:
+    """Tag tables with their column and row counts and code blocks with their line counts.
 
-    def tag(match: re.Match[str]) -> str:
-        head = match.group(0)
-        body = html[match.end() : html.find("</tr>", match.end())]
-        columns = len(re.findall(r"<t[hd][\s>]", body))
-        return f'<table class="cols-{min(columns, 9)}">' if columns else head
+    Wide tables then get smaller type, and the layout stage lets a table or code block that
+    is taller than a column break across columns from the start, instead of pushing it to
+    the next column and stranding the heading that introduces it.
+    """
 
-    return re.sub(r"<table>", tag, html)
+    def table(match: re.Match[str]) -> str:
+        end = html.find("</table>", match.end())
+        body = html[match.end() : end]
+        first_row = body[: body.find("</tr>")]
+        columns = len(re.findall(r"<t[hd][\s>]", first_row))
+        rows = body.count("<tr")
+        return f'<table class="cols-{min(columns, 9)} rows-{_bucket(rows)}">'
+
+    def pre(match: re.Match[str]) -> str:
+        end = html.find("</pre>", match.end())
+        lines = html.count('<span class="cl', match.end(), end)
+        return f'<pre class="lines-{_bucket(lines)}">'
+
+    return re.sub(r"<pre>", pre, re.sub(r"<table>", table, html))
+
+
+def _bucket(count: int) -> int:
+    """Counts in steps of 5, so a handful of CSS rules can select 'at least N'."""
+    return min(count // 5 * 5, MAX_BUCKET)
+
+
+def long_block_css(table_rows: float, code_lines: float) -> str:
+    """Let tables and code blocks that cannot fit one column break across columns."""
+    selectors = [f"table.rows-{n}" for n in range(0, MAX_BUCKET + 1, 5) if n >= table_rows]
+    selectors += [f"pre.lines-{n}" for n in range(0, MAX_BUCKET + 1, 5) if n >= code_lines]
+    if not selectors:
+        return ""
+    return ", ".join(selectors) + " { break-inside: auto; }\n"
 
 
 def _absolute_sources(html: str, folder: Path) -> str:

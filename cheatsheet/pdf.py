@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from .config import SheetConfig, to_mm
 from .errors import CheatsheetError
-from .markdown import indent_css, wrap_mark_css
+from .markdown import indent_css, long_block_css, wrap_mark_css
 from .page import Theme
 from .sandbox import FetchLog, make_fetcher
 
@@ -32,6 +32,7 @@ def settings_css(config: SheetConfig, font_size: float) -> str:
         f".sheet {{ column-count: {config.columns}; column-gap: {config.column_gap}; }}\n"
         + indent_css()
         + wrap_mark_css(code_chars_per_line(config, font_size))
+        + long_block_css(*rows_per_column(config, font_size))
     )
 
 
@@ -49,6 +50,18 @@ def code_chars_per_line(config: SheetConfig, font_size: float) -> float:
     code_pt = CODE_SIZE * font_size
     usable_pt = column_mm * 72 / 25.4 - 0.9 * code_pt  # padding and the border
     return 0.9 * usable_pt / (MONO_ADVANCE * code_pt)
+
+
+TABLE_ROW = 0.9 * (1.15 + 0.2)  # em: table type, line height and cell padding (base.css)
+CODE_LINE = CODE_SIZE * 1.2  # em: code type and line height
+
+
+def rows_per_column(config: SheetConfig, font_size: float) -> tuple[float, float]:
+    """About how many table rows and code lines one column holds, erring low: a block that
+    may not fit is allowed to break rather than strand its heading."""
+    _, height_mm = config.page_size_mm
+    column_pt = (height_mm - 2 * to_mm(config.margin)) * 72 / 25.4 - 6 * font_size  # header
+    return (0.85 * column_pt / (TABLE_ROW * font_size), 0.85 * column_pt / (CODE_LINE * font_size))
 
 
 class Renderer:

@@ -25,6 +25,7 @@ from .preflight import Problem, Report, inspect, page_fill
 from .printing import (
     drop_footer_on_single_page,
     impose_handouts,
+    keep_headings_with_content,
     keep_sections_on_one_side,
     print_css,
 )
@@ -189,6 +190,15 @@ def build_sheet(
         cache.fitted[config] = font_size
     else:
         document = layout(font_size)
+
+    def inspect_layout(doc):
+        return inspect(doc, paper="", columns=config.columns, font_size=font_size)
+
+    document, heading_css, passes = keep_headings_with_content(
+        lambda css: layout(font_size, css), document, inspect_layout
+    )
+    extra_css += heading_css
+    layouts += passes
     moved: list[str] = []
     if config.duplex:
         document, moved, passes = keep_sections_on_one_side(

@@ -91,6 +91,7 @@ class Problem:
     section: str
     text: str
     detail: str = ""
+    element_id: str = ""  # of the offending element, when it has one (for automatic fixes)
 
 
 @dataclass
@@ -171,7 +172,7 @@ def inspect(
         layouts=layouts,
     )
     fragments: dict[int, list[tuple[_Place, Any]]] = {}
-    column_ends: list[tuple[int, str, str, str, bool]] = []
+    column_ends: list[tuple[int, str, str, str, bool, str]] = []
     tiny: set[tuple[str, float]] = set()
     for number, page in enumerate(document.pages, 1):
         page_box = page._page_box
@@ -191,8 +192,8 @@ def inspect(
                     column_ends.append(last)
     # A heading that ends a column is stranded, unless it is the very end of the sheet.
     report.orphaned_headings = [
-        Problem("orphaned_headings", page, section, text, detail)
-        for page, section, text, detail, is_heading in column_ends[:-1]
+        Problem("orphaned_headings", page, section, text, detail, element_id)
+        for page, section, text, detail, is_heading, element_id in column_ends[:-1]
         if is_heading
     ]
     _check_splits(fragments, report)
@@ -270,7 +271,8 @@ def _check_column(column, place, report, fragments, tiny, min_type_pt) -> None:
     if last_block is None:
         return None
     box, section, tag = last_block
-    return (place.page, section, _text_of(box), f"{tag} at a column foot", tag in HEADINGS)
+    detail = f"{tag} at a column foot"
+    return (place.page, section, _text_of(box), detail, tag in HEADINGS, box.element.get("id", ""))
 
 
 def _replace(place: _Place, section: str) -> _Place:

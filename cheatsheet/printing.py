@@ -131,6 +131,25 @@ def keep_sections_on_one_side(layout, document: Any) -> tuple[Any, list[str], in
     return document, moved, layouts
 
 
+def keep_headings_with_content(layout, document: Any, inspect_layout) -> tuple[Any, str, int]:
+    """Re-lay out once if a heading was left at a column foot.
+
+    That happens when the block after it (a table or code block kept whole) is taller than
+    the rest of the column: the block is pushed on and the heading stays behind. Letting that
+    one block break keeps the heading with its first lines. Returns the document, the CSS
+    that fixed it (to keep for later layouts) and the number of extra layouts.
+    """
+    ids = [p.element_id for p in inspect_layout(document).orphaned_headings if p.element_id]
+    if not ids:
+        return document, "", 0
+    css = "".join(
+        f'[id="{i}"] + *, [id="{i}"] + * pre, [id="{i}"] + * table '
+        "{ break-inside: auto !important; }\n"
+        for i in (i.replace("\\", "\\\\").replace('"', '\\"') for i in ids)
+    )
+    return layout(css), css, 1
+
+
 def impose_handouts(config: SheetConfig, reading_pdf: Path) -> list[Path]:
     """Booklet or n-up files next to the reading PDF, which stays as it is."""
     from .handout import impose

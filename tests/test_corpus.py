@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cheatsheet.content import load_content
@@ -17,9 +19,14 @@ def test_corpus_is_there():
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_corpus_file_builds(path, tmp_path):
     out = tmp_path / f"{path.stem}.pdf"
-    result = run_cli("--content", path, "--no-fit", "--title", path.stem, "-o", out)
+    result = run_cli(
+        "--content", path, "--no-fit", "--title", path.stem, "-o", out, "--report", "json"
+    )
     assert result.code == 0, result.err
     assert "Traceback" not in result.err
+    report = json.loads(result.out)
+    assert report["overflow"] == [] and report["orphaned_headings"] == [], report
+    assert report["missing_glyphs"] == [] and report["split_blocks"] == [], report
     text = pdf_text(out).replace("\n", " ")
     sections = load_content(ROOT, (str(path),), trusted=(path,)).sections
     first_words = [s.title.split()[-1] for s in sections if s.title.split()]
