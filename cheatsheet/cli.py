@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -24,8 +26,22 @@ COMMANDS = ("build", "sections", "watch")
 EXIT_PREFLIGHT = 3
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, with a suggestion, like every other error of the tool."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        hint = "see --help"
+        unknown = re.search(r"unrecognized arguments: (\S+)", message)
+        if unknown:
+            options = [o for action in self._actions for o in action.option_strings]
+            close = difflib.get_close_matches(unknown.group(1).split("=")[0], options, n=1)
+            hint = f"did you mean '{close[0]}'? see --help" if close else hint
+        print(f"error: {message}; {hint}", file=sys.stderr)
+        raise SystemExit(EXIT_INPUT)
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="cheatsheet",
         description="Turn Markdown notes into a compact, printable multi-column PDF cheat sheet.",
         epilog="Commands: build (default), sections (same as --list-sections).",

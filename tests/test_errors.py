@@ -97,3 +97,11 @@ def test_no_leftover_temp_files(tmp_path):
     project = make_project(tmp_path, {"content/a.md": GOOD})
     assert run_cli("-C", project).code == 0
     assert sorted(p.name for p in (project / "output").iterdir()) == ["cheatsheet.pdf"]
+
+
+def test_unknown_flag_is_one_line_with_a_suggestion():
+    result = run_cli("--colums", "3")
+    assert result.code == 2
+    assert result.err.strip() == (
+        "error: unrecognized arguments: --colums; did you mean '--columns'? see --help"
+    )
