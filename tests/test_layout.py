@@ -206,7 +206,10 @@ def test_many_table_columns_get_smaller_type(tmp_path):
 
     md = "| a | b | c | d | e | f |\n|---|---|---|---|---|---|\n| 1 | 2 | 3 | 4 | 5 | 6 |\n"
     html = MarkdownRenderer().render(Section("T", "t", tmp_path / "x.md", 1, md)).html
-    assert '<table class="cols-6">' in html
+    assert '<table class="cols-6 rows-0">' in html
+    long = md + "| 1 | 2 | 3 | 4 | 5 | 6 |\n" * 60
+    html = MarkdownRenderer().render(Section("T", "t", tmp_path / "x.md", 1, long)).html
+    assert '<table class="cols-6 rows-60">' in html  # row count bucket: may break if too tall
 
 
 def test_read_only_output_location(tmp_path):
