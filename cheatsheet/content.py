@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 import glob
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import ftfy
@@ -549,14 +550,8 @@ def load_content(
             while slug in seen:
                 slug, n = f"{section.slug}-{n}", n + 1
             seen.add(slug)
-            sections.append(section if slug == section.slug else _with_slug(section, slug))
+            sections.append(section if slug == section.slug else replace(section, slug=slug))
     return Content(files=files, sections=tuple(sections))
-
-
-def _with_slug(section: Section, slug: str) -> Section:
-    from dataclasses import replace
-
-    return replace(section, slug=slug)
 
 
 def select_sections(
@@ -598,8 +593,6 @@ def select_sections(
 
 
 def _matching(pattern: str, sections: tuple[Section, ...], origin: Path | None) -> list[Section]:
-    from fnmatch import fnmatchcase
-
     wanted = pattern.strip().lower()
     found = [
         s

@@ -66,6 +66,4 @@ def _data_uri(url: str, fetch) -> str | None:
     mime = (
         mime or mimetypes.guess_type(unquote(urlsplit(url).path))[0] or "application/octet-stream"
     )
-    if url.startswith("emoji:"):
-        mime = "image/svg+xml"
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -21,7 +21,7 @@ from .fit import fit_font_size
 from .markdown import MarkdownRenderer
 from .page import BUILTIN_ROOT, SheetMeta, Theme, render_html, resolve_theme, sheet_meta
 from .pdf import Renderer, pdf_options, write_pdf
-from .preflight import Problem, Report, inspect, page_fill
+from .preflight import Problem, Report, inspect
 from .printing import (
     drop_footer_on_single_page,
     impose_handouts,
@@ -39,10 +39,7 @@ class BuildResult:
     font_size: float
     seconds: float
     sections: tuple[Section, ...]
-    layouts: int = 1
-    fill: float = 0.0
-    missing_glyphs: dict[str, int] = field(default_factory=dict)
-    report: Report | None = None
+    report: Report
     extra_outputs: tuple[Path, ...] = ()
 
 
@@ -233,9 +230,6 @@ def build_sheet(
         font_size=font_size,
         seconds=time.perf_counter() - started,
         sections=tuple(sections),
-        layouts=layouts,
-        fill=page_fill(document.pages[-1]),
-        missing_glyphs=missing,
         report=report,
         extra_outputs=tuple(extra_outputs),
     )
