@@ -20,8 +20,8 @@ from . import __version__, emoji
 from .config import SheetConfig
 from .errors import CheatsheetError, did_you_mean
 from .markdown import RenderedSection
+from .resources import BUILTIN_ROOT
 
-BUILTIN_ROOT = Path(__file__).resolve().parent.parent
 ID_ATTR = re.compile(r'\bid="([^"]+)"')
 
 

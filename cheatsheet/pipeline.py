@@ -19,7 +19,7 @@ from .errors import CheatsheetError, warn, where
 from .export import write_html
 from .fit import fit_font_size
 from .markdown import MarkdownRenderer
-from .page import BUILTIN_ROOT, SheetMeta, Theme, render_html, resolve_theme, sheet_meta
+from .page import SheetMeta, Theme, render_html, resolve_theme, sheet_meta
 from .pdf import Renderer, pdf_options, write_pdf
 from .preflight import Problem, Report, inspect
 from .printing import (
@@ -29,6 +29,7 @@ from .printing import (
     keep_sections_on_one_side,
     print_css,
 )
+from .resources import BUILTIN_ROOT
 
 
 @dataclass(frozen=True)

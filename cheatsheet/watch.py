@@ -18,8 +18,8 @@ from pathlib import Path
 
 from .config import load_project
 from .errors import CheatsheetError
-from .page import BUILTIN_ROOT
 from .pipeline import BuildCache, build_sheet
+from .resources import BUILTIN_ROOT
 
 IGNORED_PARTS = {"output", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", "node_modules"}
 WATCHED_SUFFIXES = {
