@@ -1,6 +1,9 @@
-"""Command line: `cheatsheet [build|sections|watch] [SHEET ...] [options]`.
+"""Command line: `cheatsheet [build|watch|sections|themes|init|options] [FILE|SHEET ...]`.
 
-The one place where errors are printed and turned into exit codes.
+Files are arguments as in pandoc (`cheatsheet notes.md` -> `notes.pdf`, `-` is stdin/stdout);
+in a project with `cheatsheet.toml` a word that is not a file is a sheet name. The sheet
+options come from their one declaration in `options.py`. This is the one place where errors
+are printed and turned into exit codes.
 """
 
 from __future__ import annotations
@@ -8,22 +11,99 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import glob
 import json
 import logging
 import os
 import re
+import shutil
 import signal
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from .config import ORIENTATIONS, PAPERS, load_project
+from . import __version__
+from .config import CONFIG_NAME, load_project
 from .errors import EXIT_INPUT, EXIT_INTERNAL, CheatsheetError, warn, where
+from .options import GROUPS, OPTIONS, Option, OptionError, markdown_table
 from .pipeline import BuildResult, build_sheet, chosen_sections, load_config_content
 
-COMMANDS = ("build", "sections", "watch")
+COMMANDS = ("build", "watch", "sections", "themes", "init", "options")
 EXIT_PREFLIGHT = 3
+MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd", ".txt"}
+EXAMPLES = """\
+examples:
+  cheatsheet notes.md                   notes.md -> notes.pdf, fitted to as few pages as legible
+  cheatsheet a.md b.md -o card.pdf      several files, one sheet
+  cheatsheet - -o - < notes.md > notes.pdf
+  cheatsheet notes.md --fit 1 --columns 3 --paper Letter
+  cheatsheet                            in a project: build every sheet of cheatsheet.toml
+  cheatsheet aws                        in a project: build the sheet named "aws"
+  cheatsheet init                       start a project here (cheatsheet.toml, content/)
+  cheatsheet watch notes.md             rebuild on change, live preview in the browser
+  cheatsheet COMMAND --help             options of a command
+"""
+
+
+# -- terminal -------------------------------------------------------------------------------
+
+
+def _colour_ok(stream) -> bool:
+    """Colour only for a person at a terminal who has not asked for none (no-color.org)."""
+    return (
+        hasattr(stream, "isatty")
+        and stream.isatty()
+        and not os.environ.get("NO_COLOR")
+        and os.environ.get("TERM") != "dumb"
+    )
+
+
+def paint(label: str, colour: str, stream=None) -> str:
+    """`label` in bold colour (31 red, 33 yellow) when the stream is a colour terminal."""
+    stream = stream or sys.stderr
+    return f"\033[1;{colour}m{label}\033[0m" if _colour_ok(stream) else label
+
+
+def print_error(message: str) -> None:
+    for line in str(message).split("\nerror: "):
+        print(f"{paint('error:', '31')} {line}", file=sys.stderr)
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{paint('warning:', '33')} {record.getMessage()}"
+
+
+class _OnceFilter(logging.Filter):
+    """The same warning once per run (a missing image used twice is one problem)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message in self.seen:
+            return False
+        self.seen.add(message)
+        return True
+
+
+def _setup_logging(quiet: bool) -> None:
+    logger = logging.getLogger("cheatsheet")
+    logger.handlers.clear()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    handler.addFilter(_OnceFilter())
+    logger.addHandler(handler)
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    logger.propagate = False
+
+
+# -- the parser, from the option declarations -------------------------------------------------
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,205 +113,343 @@ class _Parser(argparse.ArgumentParser):
         hint = "see --help"
         unknown = re.search(r"unrecognized arguments: (\S+)", message)
         if unknown:
-            options = [o for action in self._actions for o in action.option_strings]
+            options = [o for action in self._every_action() for o in action.option_strings]
             close = difflib.get_close_matches(unknown.group(1).split("=")[0], options, n=1)
-            hint = f"did you mean '{close[0]}'? see --help" if close else hint
-        print(f"error: {message}; {hint}", file=sys.stderr)
+            hint = f"did you mean '{close[0]}'? {hint}" if close else hint
+        print_error(f"{message}; {hint}")
         raise SystemExit(EXIT_INPUT)
 
+    def _every_action(self) -> list[argparse.Action]:
+        """This parser's actions and its sub-commands' (unknown flags surface at the top)."""
+        actions = list(self._actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    actions += sub._actions
+        return actions
 
-def parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="cheatsheet",
-        description="Turn Markdown notes into a compact, printable multi-column PDF cheat sheet.",
-        epilog="Commands: build (default), sections (same as --list-sections).",
-    )
-    p.add_argument(
-        "sheets", nargs="*", metavar="SHEET", help="sheet names from cheatsheet.toml (default: all)"
-    )
-    p.add_argument(
-        "-C", "--project", type=Path, default=Path("."), help="project folder (default: .)"
-    )
-    p.add_argument(
-        "-c", "--config", type=Path, help="config file (default: PROJECT/cheatsheet.toml)"
-    )
-    p.add_argument("--content", action="append", help="content file, folder or glob (repeatable)")
-    p.add_argument("--list-sections", action="store_true", help="list the sections and exit")
-    p.add_argument("--watch", action="store_true", help="rebuild on change, with a live preview")
-    p.add_argument("--port", type=int, default=8765, help="preview port on 127.0.0.1 (watch mode)")
-    sel = p.add_argument_group("sections")
-    sel.add_argument(
-        "--only", help="comma-separated sections (title or slug, globs) to print, in this order"
-    )
-    sel.add_argument("--exclude", help="comma-separated sections to leave out")
-    sel.add_argument("--order", help="comma-separated sections to put first")
-    lay = p.add_argument_group("layout")
-    lay.add_argument("--paper", help=f"one of {', '.join(PAPERS)}")
-    lay.add_argument("--orientation", help=" or ".join(ORIENTATIONS))
-    lay.add_argument("--landscape", dest="orientation", action="store_const", const="landscape")
-    lay.add_argument("--portrait", dest="orientation", action="store_const", const="portrait")
-    lay.add_argument("--columns", type=int, help="1 to 6")
-    lay.add_argument("--margin", help="page margin, e.g. 6mm")
-    lay.add_argument("--font-size", type=float, help="base font size in points")
-    lay.add_argument("--theme", help="theme name (styles/NAME.css) or path to a .css file")
-    lay.add_argument("--template", help="template file name in templates/")
-    lay.add_argument("--title")
-    lay.add_argument("--author")
-    fit = p.add_argument_group("fitting")
-    fit.add_argument("--fit", type=int, metavar="N", help="largest font size that fits N pages")
-    fit.add_argument("--fit-min", type=float, metavar="PT", help="smallest size fitting may use")
-    fit.add_argument("--fit-max", type=float, metavar="PT", help="largest size fitting may use")
-    fit.add_argument("--no-fit", dest="fit", action="store_const", const=0, help="turn fitting off")
-    fit.add_argument(
-        "--allow-overflow",
-        action="store_const",
-        const=True,
-        help="write the PDF even if over budget",
-    )
-    pre = p.add_argument_group("preflight")
-    pre.add_argument("--report", choices=("text", "json"), default="text", help="report format")
-    pre.add_argument("--strict", action="store_const", const=True, help="exit 3 on any defect")
-    pre.add_argument("--min-type-size", type=float, metavar="PT", help="legibility floor (pt)")
-    sec = p.add_argument_group("safety")
-    sec.add_argument(
-        "--allow-remote", action="store_const", const=True, help="fetch http(s) images and styles"
-    )
-    sec.add_argument(
-        "--safe", action="store_const", const=True, help="keep only Markdown's own HTML"
-    )
-    sec.add_argument("--max-file-size", type=float, metavar="MB", help="refuse bigger files")
-    prn = p.add_argument_group("printing")
-    prn.add_argument("--subtitle")
-    prn.add_argument(
-        "--footer", help="comma-separated: title,subtitle,version,author,date,page or none"
-    )
-    prn.add_argument("--toc", action="store_const", const=True, help="add a table of contents")
-    prn.add_argument(
-        "--duplex",
-        action="store_const",
-        const=True,
-        help="mirror margins, keep sections on one side",
-    )
-    prn.add_argument("--binding", help="extra inner margin for duplex, e.g. 5mm")
-    prn.add_argument("--crop-marks", action="store_const", const=True, help="crop and cross marks")
-    prn.add_argument("--bleed", help="bleed for print shops, e.g. 3mm")
-    prn.add_argument(
-        "--handout",
-        action="append",
-        choices=("booklet", "2up", "4up"),
-        help="also write an imposed file",
-    )
-    prn.add_argument("--handout-sheet", help="paper of the imposed sheets (default: automatic)")
-    prn.add_argument("--pdf-variant", help="pdf/a-3b (archival), pdf/ua-1 (accessible), ...")
-    prn.add_argument("--tagged", action="store_const", const=True, help="tagged (accessible) PDF")
-    prn.add_argument(
-        "--html", action="store_const", const=True, help="also write self-contained HTML"
-    )
-    p.add_argument("-o", "--output", help="output PDF path (may use {name})")
-    p.add_argument(
-        "--no-repair",
-        dest="repair",
-        action="store_const",
-        const=False,
-        help="do not repair damaged (mojibake) text",
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30, width=min(100, shutil.get_terminal_size()[0]))
+
+
+def _checked_type(option: Option):
+    def convert(text: str):
+        try:
+            return option.from_cli(text)
+        except OptionError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = option.name  # argparse names the type in its messages
+    return convert
+
+
+def _default_help(option: Option) -> str:
+    default = option.default
+    if option.name in ("name", "output") or default in ("", ()):
+        return ""
+    if isinstance(default, tuple):
+        default = ",".join(default)
+    elif isinstance(default, bool):
+        default = "on" if default else "off"
+    return f" (default: {default})"
+
+
+def _add_option(group, option: Option) -> None:
+    text = (option.help + _default_help(option)).replace("%", "%%").replace("`", "")
+    flags = ["-o", option.flag] if option.name == "output" else [option.flag]
+    if option.kind == "bool":
+        group.add_argument(
+            *flags, dest=option.name, action=argparse.BooleanOptionalAction, help=text
+        )
+    elif option.cli == "append":
+        group.add_argument(
+            *flags,
+            dest=option.name,
+            action="append",
+            choices=option.choices or None,
+            metavar=option.metavar or option.name.upper(),
+            help=text,
+        )
+    else:
+        group.add_argument(
+            *flags,
+            dest=option.name,
+            type=_checked_type(option),
+            metavar=option.metavar or option.name.upper(),
+            help=text,
+        )
+    if option.name == "orientation":
+        group.add_argument("--landscape", dest="orientation", action="store_const",
+                           const="landscape", help="same as --orientation landscape")  # fmt: skip
+        group.add_argument("--portrait", dest="orientation", action="store_const",
+                           const="portrait", help="same as --orientation portrait")  # fmt: skip
+    if option.name == "fit":
+        group.add_argument("--no-fit", dest="fit", action="store_const", const=0,
+                           help="turn fitting off: print at --font-size")  # fmt: skip
+
+
+def _common_parent() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("project")
+    g.add_argument("-C", "--project", type=Path, metavar="DIR",
+                   help="project folder (default: the current folder, or the folder of the "
+                   "first file when the current one has no cheatsheet.toml)")  # fmt: skip
+    g.add_argument("-c", "--config", type=Path, metavar="TOML",
+                   help=f"config file (default: PROJECT/{CONFIG_NAME})")  # fmt: skip
+    g.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    g.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return p
 
 
+def _sheet_parent() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("inputs", nargs="*", metavar="FILE|SHEET",
+                   help="Markdown files ('-' reads stdin), or sheet names of the project "
+                   "(default: every sheet of the project)")  # fmt: skip
+    groups = {name: p.add_argument_group(name) for name in GROUPS}
+    for option in OPTIONS:
+        if option.flag:
+            _add_option(groups[option.group], option)
+    return p
+
+
+def parser() -> argparse.ArgumentParser:
+    common, sheet = _common_parent(), _sheet_parent()
+    top = _Parser(
+        prog="cheatsheet",
+        description="Turn Markdown notes into a compact, printable multi-column PDF cheat sheet.",
+        epilog=EXAMPLES,
+        formatter_class=_HelpFormatter,
+    )
+    top.add_argument("--version", action="version", version=version_text())
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help: str, parents: list, epilog: str | None = None):
+        return commands.add_parser(
+            name, help=help, description=help, parents=parents, epilog=epilog,
+            formatter_class=_HelpFormatter,
+        )  # fmt: skip
+
+    build = command("build", "build PDFs (the default command)", [common, sheet], EXAMPLES)
+    build.add_argument("--report", choices=("text", "json"), default="text",
+                       help="report format on stdout (default: text)")  # fmt: skip
+    build.add_argument("--list-sections", action="store_true", help="same as `sections`")
+    build.add_argument("--watch", action="store_true", help="same as `watch`")
+    watch = command("watch", "rebuild on change, with a live preview on 127.0.0.1",
+                    [common, sheet])  # fmt: skip
+    watch.add_argument("--port", type=_port, default=8765,
+                       help="preview port on 127.0.0.1 (default: 8765; 0: any free port)")  # fmt: skip
+    command("sections", "list the sections: slug, title, file:line, size", [common, sheet])
+    command("themes", "list the themes: name and one line each", [common])
+    command("init", "start a project here: a commented cheatsheet.toml and content/ "
+            "(never overwrites)", [common])  # fmt: skip
+    options = command("options", "list every option: key, default, values, meaning", [])
+    options.add_argument("--markdown", action="store_true", help="as the README's table")
+    return top
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0 to 65535, got {text!r}")
+    return int(text)
+
+
+def version_text() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        weasy = version("weasyprint")
+    except PackageNotFoundError:  # pragma: no cover - a broken install
+        weasy = "?"
+    return f"cheatsheet {__version__} (WeasyPrint {weasy}, Python {sys.version.split()[0]})"
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """Parse, with `build` as the command when none is given."""
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["build", *argv]
+    return parser().parse_args(argv)
+
+
 def overrides_from(args: argparse.Namespace) -> dict:
-    def split(value: str | None) -> list[str] | None:
-        return [v.strip() for v in value.split(",") if v.strip()] if value else None
-
-    return {
-        "content": args.content,
-        "sections": split(args.only),
-        "exclude": split(args.exclude),
-        "order": split(args.order),
-        "paper": args.paper,
-        "orientation": args.orientation,
-        "columns": args.columns,
-        "margin": args.margin,
-        "font_size": args.font_size,
-        "theme": args.theme,
-        "template": args.template,
-        "title": args.title,
-        "author": args.author,
-        "output": args.output,
-        "repair": args.repair,
-        "fit": args.fit,
-        "fit_min": args.fit_min,
-        "fit_max": args.fit_max,
-        "allow_overflow": args.allow_overflow,
-        "strict": args.strict,
-        "min_type_size": args.min_type_size,
-        "allow_remote": args.allow_remote,
-        "safe": args.safe,
-        "max_file_size": args.max_file_size,
-        "subtitle": args.subtitle,
-        "footer": None if args.footer is None else split(args.footer.replace("none", "")) or [],
-        "toc": args.toc,
-        "duplex": args.duplex,
-        "binding": args.binding,
-        "crop_marks": args.crop_marks,
-        "bleed": args.bleed,
-        "handout": args.handout,
-        "handout_sheet": args.handout_sheet,
-        "pdf_variant": args.pdf_variant,
-        "tagged": args.tagged,
-        "html": args.html,
-    }
+    """The sheet options given on the command line, checked against their declarations."""
+    overrides = {}
+    for option in OPTIONS:
+        value = getattr(args, option.name, None)
+        if value is None:
+            continue
+        if option.cli == "append" and option.name != "content":
+            try:
+                value = option.check(value)
+            except OptionError as exc:
+                raise CheatsheetError(f"--{option.flag.lstrip('-')}: {exc}") from None
+        overrides[option.name] = value
+    return overrides
 
 
-class _Formatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return f"warning: {record.getMessage()}"
+# -- what the positional words mean ----------------------------------------------------------
 
 
-def _setup_logging(quiet: bool) -> None:
-    logger = logging.getLogger("cheatsheet")
-    logger.handlers.clear()
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter())
-    logger.addHandler(handler)
-    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
-    logger.propagate = False
+def _looks_like_file(word: str) -> bool:
+    return word == "-" or os.sep in word or Path(word).suffix.lower() in MARKDOWN_SUFFIXES
+
+
+def _expand(word: str) -> list[str]:
+    """A quoted glob (`"*.md"`, or a shell that did not expand it) is expanded here."""
+    if glob.has_magic(word) and not Path(word).exists():
+        return sorted(glob.glob(word)) or [word]
+    return [word]
+
+
+def resolve_inputs(args: argparse.Namespace, overrides: dict, stack: contextlib.ExitStack):
+    """Split the positional words into files and sheet names; set the project folder and,
+    for files, content, name and output (pandoc's habits: next to the input)."""
+    words = [w for word in args.inputs for w in _expand(word)]
+    files = [w for w in words if w == "-" or Path(w).is_file()]
+    names = [w for w in words if w not in files]
+    for word in names:
+        if _looks_like_file(word):
+            raise CheatsheetError(f"file '{word}' not found", hint="check the path")
+    if args.project is None:
+        here = Path.cwd()
+        has_config = (here / CONFIG_NAME).is_file() or args.config is not None
+        first = next((f for f in files if f != "-"), None)
+        args.project = Path(first).resolve().parent if first and not has_config else here
+    if not files:
+        if names and not (args.project / CONFIG_NAME).is_file() and args.config is None:
+            raise _neither(names[0])
+        return names
+    if names:
+        raise CheatsheetError(
+            f"'{names[0]}' is not a file; sheet names and files do not mix",
+            hint=_command_hint(names[0]) or "build files or sheets, one kind at a time",
+        )
+    paths = [_stdin_file(stack) if f == "-" else Path(f).resolve() for f in files]
+    overrides["content"] = [str(p) for p in paths]
+    output = overrides.get("output")
+    if len(files) == 1 and files[0] != "-" and "name" not in overrides:
+        overrides["name"] = re.sub(r"[^\w.-]+", "-", Path(files[0]).stem).strip("-") or "notes"
+    if output is None:
+        if files[0] == "-":
+            if sys.stdout.isatty():
+                raise CheatsheetError("reading from stdin: give -o FILE.pdf, or -o - for stdout")
+            output = "-"
+        else:
+            target = paths[0].parent / (paths[0].stem + ".pdf" if len(files) == 1 else "")
+            output = str(target).replace("{", "{{").replace("}", "}}")
+            output = output if len(files) == 1 else output.rstrip("/") + "/{name}.pdf"
+    overrides["output"] = output
+    return []
+
+
+def _stdin_file(stack: contextlib.ExitStack) -> Path:
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cheatsheet-")))
+    path = folder / "stdin.md"
+    path.write_bytes(sys.stdin.buffer.read())
+    return path
+
+
+def _command_hint(word: str) -> str:
+    close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=0.7)
+    return f"did you mean the command '{close[0]}'?" if close else ""
+
+
+def _neither(word: str) -> CheatsheetError:
+    hint = _command_hint(word) or (
+        f"give a Markdown file, or run it in a project with {CONFIG_NAME} "
+        f"to name a sheet (commands: {', '.join(COMMANDS)})"
+    )
+    return CheatsheetError(
+        f"'{word}' is neither a file nor a sheet (no {CONFIG_NAME} here)", hint=hint
+    )
+
+
+def normalise_output(overrides: dict, stack: contextlib.ExitStack) -> Path | None:
+    """`-o -` builds into a temporary file for stdout; `-o x` means `x.pdf`; `-o folder/`
+    puts `{name}.pdf` in it. Returns the temporary file to send to stdout, if any."""
+    output = overrides.get("output")
+    if output is None:
+        return None
+    if output == "-":
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cheatsheet-")))
+        overrides["output"] = str(folder / "stdout.pdf")
+        return folder / "stdout.pdf"
+    if Path(output).suffix.lower() == ".pdf" and not output.endswith(("/", os.sep)):
+        pass
+    elif output.endswith(("/", os.sep)) or Path(output).is_dir():
+        output = output.rstrip("/" + os.sep) + "/{name}.pdf"
+    else:
+        output += ".pdf"
+    overrides["output"] = str((Path.cwd() / output).absolute())
+    return None
+
+
+# -- commands ------------------------------------------------------------------------------
 
 
 def run(argv: list[str]) -> int:
-    command = "build"
-    if argv and argv[0] in COMMANDS:
-        command, argv = argv[0], argv[1:]
-    args = parser().parse_args(argv)
+    args = parse(argv)
+    command = args.command
+    if command == "options":
+        return show_options(args.markdown)
     _setup_logging(args.quiet)
-    if command == "watch" or args.watch:
-        from .watch import watch
+    if command == "init":
+        return init(args.project or Path.cwd())
+    if command == "themes":
+        return list_themes(args)
+    overrides = overrides_from(args)
+    with contextlib.ExitStack() as stack:
+        args.sheets = resolve_inputs(args, overrides, stack)
+        to_stdout = normalise_output(overrides, stack)
+        if command == "watch" or getattr(args, "watch", False):
+            from .watch import watch
 
-        return watch(args, overrides_from(args))
-    project = load_project(args.project, args.config, overrides_from(args))
-    sheets = project.sheets(args.sheets)
-    if command == "sections" or args.list_sections:
-        for sheet in sheets:
-            list_sections(sheet)
-        return 0
+            if to_stdout:
+                raise CheatsheetError("watch writes files: give -o FILE.pdf, not -o -")
+            args.port = getattr(args, "port", 8765)
+            return watch(args, overrides)
+        project = load_project(args.project, args.config, overrides)
+        try:
+            sheets = project.sheets(args.sheets)
+        except CheatsheetError as exc:
+            unknown = [n for n in args.sheets if n not in project.names]
+            if unknown and _command_hint(unknown[0]):
+                exc.hint = f"{_command_hint(unknown[0])} ({exc.hint})"
+            raise
+        if command == "sections" or getattr(args, "list_sections", False):
+            for sheet in sheets:
+                list_sections(sheet)
+            return 0
+        if to_stdout and len(sheets) > 1:
+            raise CheatsheetError("-o - writes one sheet; name the sheet to build")
+        return build(args, sheets, to_stdout)
+
+
+def build(args: argparse.Namespace, sheets: list, to_stdout: Path | None) -> int:
     results = build_all(sheets, quiet=args.quiet)
     failed = False
+    stream = sys.stderr if to_stdout else sys.stdout
     for result in results:
         failed |= result.config.strict and bool(result.report.problems)
         if args.report == "text":
-            print_result(result, quiet=args.quiet)
+            print_result(result, quiet=args.quiet, stream=stream)
     if args.report == "json":
         reports = [
-            {"sheet": r.config.name, "output": str(r.output), "seconds": round(r.seconds, 3),
-             **r.report.as_dict()}
+            {"sheet": r.config.name, "output": "-" if to_stdout else str(r.output),
+             "seconds": round(r.seconds, 3), **r.report.as_dict()}
             for r in results
         ]  # fmt: skip
-        print(
-            json.dumps(reports if len(reports) != 1 else reports[0], ensure_ascii=False, indent=2)
-        )
+        text = json.dumps(reports if len(reports) != 1 else reports[0], ensure_ascii=False)
+        print(text if to_stdout else json.dumps(json.loads(text), indent=2, ensure_ascii=False),
+              file=stream)  # fmt: skip
+    if to_stdout:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(to_stdout.read_bytes())
+        sys.stdout.buffer.flush()
     if failed:
-        print("error: preflight found defects and --strict is on", file=sys.stderr)
+        print_error("preflight found defects and --strict is on")
         return EXIT_PREFLIGHT
     return 0
 
@@ -239,7 +457,7 @@ def run(argv: list[str]) -> int:
 def build_all(sheets: list, quiet: bool = False) -> list[BuildResult]:
     """One sheet in this process, with progress; several in parallel, one per core."""
     if len(sheets) == 1:
-        progress = Progress(sheets[0].name, quiet)
+        progress = Progress(sheets[0].label, quiet)
         try:
             return [build_sheet(sheets[0], progress=progress)]
         finally:
@@ -247,28 +465,32 @@ def build_all(sheets: list, quiet: bool = False) -> list[BuildResult]:
     workers = min(len(sheets), os.cpu_count() or 1)
     results: dict[str, BuildResult] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(build_sheet, sheet): sheet for sheet in sheets}
+        futures = {pool.submit(build_sheet, sheet): sheet.label for sheet in sheets}
         for done, future in enumerate(as_completed(futures), 1):
-            result = future.result()
-            results[result.config.name] = result
+            results[futures[future]] = future.result()
             if not quiet and sys.stderr.isatty():
                 print(f"built {done}/{len(sheets)} sheets", end="\r", file=sys.stderr)
-    return [results[sheet.name] for sheet in sheets]
+    return [results[sheet.label] for sheet in sheets]
 
 
-def print_result(result: BuildResult, quiet: bool = False) -> None:
-    """The summary line, the preflight summary and every defect found."""
+def print_result(result: BuildResult, quiet: bool = False, stream=None) -> None:
+    """The summary line, the preflight summary and every defect found (once: missing images
+    were reported as warnings where they were found)."""
+    stream = stream or sys.stdout
     sheet, report = result.config, result.report
     if not quiet:
         print(
             f"{where(result.output)}: {result.pages} page{'s' * (result.pages != 1)}, "
             f"{sheet.paper} {sheet.orientation}, {sheet.columns} columns, "
-            f"{result.font_size:g} pt, {len(result.sections)} sections, {result.seconds:.1f} s"
+            f"{result.font_size:g} pt, {len(result.sections)} sections, {result.seconds:.1f} s",
+            file=stream,
         )
-        print(report.summary())
+        print(report.summary(), file=stream)
         for extra in result.extra_outputs:
-            print(f"{where(extra)}: written")
+            print(f"{where(extra)}: written", file=stream)
     for problem in report.problems:
+        if problem.kind == "missing_images":
+            continue
         place = f"page {problem.page}, " if problem.page else ""
         warn(
             f"{problem.kind.replace('_', ' ')}: {place}section '{problem.section}': "
@@ -307,8 +529,8 @@ class Progress:
 def list_sections(sheet) -> None:
     content = load_config_content(sheet)
     chosen = {s.slug for s in chosen_sections(sheet, content)}
-    print(f"sheet '{sheet.name}':")
-    width = max(len(s.slug) for s in content.sections)
+    print(f"sheet '{sheet.label}':")
+    width = max((len(s.slug) for s in content.sections), default=0)
     for section in content.sections:
         mark = "*" if section.slug in chosen else " "
         print(
@@ -318,39 +540,155 @@ def list_sections(sheet) -> None:
     print(" (* = on the sheet)")
 
 
+def list_themes(args: argparse.Namespace) -> int:
+    from .page import theme_descriptions
+
+    project = load_project(args.project or Path.cwd(), args.config)
+    descriptions = theme_descriptions(project.base)
+    width = max(map(len, descriptions), default=0)
+    for name, line in descriptions.items():
+        print(f"{name:<{width}}  {line}")
+    return 0
+
+
+def show_options(markdown: bool) -> int:
+    if markdown:
+        print(markdown_table(), end="")
+        return 0
+    for option in OPTIONS:
+        values = option.range_text()
+        print(f"{option.name} = {json.dumps(option.default)}" + (f"  [{values}]" if values else ""))
+        print(f"    {option.help.replace('`', '')}" + (f" ({option.flag})" if option.flag else ""))
+    return 0
+
+
+# -- init ----------------------------------------------------------------------------------
+
+SAMPLE_NOTES = """\
+---
+title: My cheat sheet
+---
+
+# Shell
+
+| keys | does |
+|---|---|
+| `Ctrl-R` | search the history |
+| `Ctrl-A` / `Ctrl-E` | start / end of line |
+
+```bash
+find . -name '*.md' -newer notes.pdf | xargs grep -n TODO
+```
+
+# Python
+
+- `python -m venv .venv` makes a virtual environment
+- f-strings: `f"{value:>8.2f}"`
+
+```python
+from pathlib import Path
+sizes = {p.name: p.stat().st_size for p in Path(".").glob("*.md")}
+```
+
+# Maths
+
+Inline $e^{i\\pi} + 1 = 0$, and a display:
+
+$$\\sum_{k=1}^{n} k = \\frac{n(n+1)}{2}$$
+"""
+
+
+def config_template() -> str:
+    """A commented cheatsheet.toml: every option with its default, from the declarations."""
+    lines = [
+        "# cheatsheet.toml: every key is optional; command-line flags override these.",
+        "# Uncomment a line to change it. `cheatsheet options` lists them with their ranges.",
+        "",
+        'title = "My cheat sheet"',
+        'content = ["content"]',
+        "",
+    ]
+    for option in OPTIONS:
+        if option.name in ("title", "content"):
+            continue
+        default = option.default
+        value = json.dumps(list(default) if isinstance(default, tuple) else default)
+        lines.append(f"# {option.help.replace('`', '')}")
+        lines.append(f"# {option.name} = {value}")
+    lines += [
+        "",
+        "# Named variants inherit the keys above:",
+        "# [sheets.short]",
+        '# sections = ["shell"]',
+        "# fit = 1",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def init(folder: Path) -> int:
+    """Write a starter project; files that exist are kept as they are."""
+    folder = folder.resolve()
+    wanted = {folder / CONFIG_NAME: config_template(), folder / "content" / "notes.md": SAMPLE_NOTES}
+    for path, text in wanted.items():
+        if path.exists():
+            print(f"{where(path)}: exists, left as it is")
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite, even racing
+            handle.write(text)
+        print(f"{where(path)}: written")
+    print("next: edit content/notes.md, then run `cheatsheet` here")
+    return 0
+
+
+# -- entry point ----------------------------------------------------------------------------
+
+
 def _terminate(signum: int, frame: object) -> None:
     """Turn SIGTERM into an exception so temporary files are removed on the way out."""
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in argv
+@contextlib.contextmanager
+def _sigterm_handled() -> Iterator[None]:
+    previous = None
     with contextlib.suppress(ValueError):  # only possible in the main thread
-        signal.signal(signal.SIGTERM, _terminate)
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return run(argv)
-    except CheatsheetError as exc:
-        if debug:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except RecursionError:
-        if debug:
-            raise
-        print("error: the content is nested too deeply to lay out", file=sys.stderr)
-        return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("error: interrupted; previous output left unchanged", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug: say so briefly, with a way to get details
-        if debug:
-            raise
-        print(
-            f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
+    with _sigterm_handled():
+        try:
+            return run(argv)
+        except CheatsheetError as exc:
+            if debug:
+                raise
+            print_error(str(exc))
+            return exc.exit_code
+        except RecursionError:
+            if debug:
+                raise
+            print_error("the content is nested too deeply to lay out")
+            return EXIT_INPUT
+        except KeyboardInterrupt:
+            print_error("interrupted; previous output left unchanged")
+            return 130
+        except Exception as exc:  # a bug: say so briefly, with a way to get details
+            if debug:
+                raise
+            print(
+                f"{paint('internal error:', '31')} {type(exc).__name__}: {exc} "
+                "(run with --debug for details)",
+                file=sys.stderr,
+            )
+            return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

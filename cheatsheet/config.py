@@ -1,92 +1,45 @@
-"""Project configuration: `cheatsheet.toml`, named sheet variants and CLI overrides.
+"""Project configuration: `cheatsheet.toml`, named sheet variants and command-line overrides.
 
-Precedence is built-in defaults < top-level TOML keys < `[sheets.NAME]` table < CLI flags,
+Precedence is built-in defaults < top-level TOML keys < `[sheets.NAME]` table < command line,
 resolved into one frozen `SheetConfig` per sheet so later stages never look at raw input.
+The options themselves are declared once, in `options.py`.
 """
 
 from __future__ import annotations
 
 import re
+import string
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, make_dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import CheatsheetError, did_you_mean
+from .options import (
+    BY_NAME,
+    FOOTER_ITEMS,
+    HANDOUTS,
+    MM_PER_UNIT,
+    OPTIONS,
+    ORIENTATIONS,
+    OUTPUT_FIELDS,
+    PAPERS,
+    PDF_VARIANTS,
+    OptionError,
+    to_mm,
+)
+
+__all__ = [
+    "CONFIG_NAME", "FOOTER_ITEMS", "HANDOUTS", "MM_PER_UNIT", "ORIENTATIONS", "PAPERS",
+    "PDF_VARIANTS", "ConfigErrors", "Project", "SheetConfig", "load_project", "slug", "to_mm",
+]  # fmt: skip
 
 CONFIG_NAME = "cheatsheet.toml"
-
-# Paper sizes in millimetres (portrait), the names WeasyPrint's @page accepts.
-PAPERS: dict[str, tuple[float, float]] = {
-    "A3": (297, 420),
-    "A4": (210, 297),
-    "A5": (148, 210),
-    "Letter": (215.9, 279.4),
-    "Legal": (215.9, 355.6),
-}
-ORIENTATIONS = ("landscape", "portrait")
-LENGTH = re.compile(r"^\d+(\.\d+)?(mm|cm|in|pt|px)$")
-MM_PER_UNIT = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72, "px": 25.4 / 96}
+NAME_BYTES = 100  # file names from titles are cut to this many bytes (most systems allow 255)
 
 
-def to_mm(length: str) -> float:
-    """A validated CSS length in millimetres, so lengths in different units can be added."""
-    unit = length[-2:]
-    return float(length[:-2]) * MM_PER_UNIT[unit]
-
-
-@dataclass(frozen=True)
-class SheetConfig:
-    """Everything needed to build one PDF; field names are the TOML keys."""
-
-    name: str = "cheatsheet"
-    title: str = ""
-    subtitle: str = ""
-    version: str = ""
-    date: str = ""
-    author: str = ""
-    subject: str = ""
-    keywords: tuple[str, ...] = ()
-    lang: str = "en"
-    content: tuple[str, ...] = ("content",)
-    sections: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    order: tuple[str, ...] = ()
-    paper: str = "A4"
-    orientation: str = "landscape"
-    columns: int = 4
-    margin: str = "6mm"
-    column_gap: str = "3.5mm"
-    font_size: float = 7.5
-    theme: str = "default"
-    template: str = "sheet.html.j2"
-    output: str = "output/{name}.pdf"
-    fit: int = 0
-    fit_min: float = 6.5
-    fit_max: float = 11.0
-    repair: bool = True
-    strict: bool = False
-    allow_overflow: bool = False
-    min_type_size: float = 5.0
-    allow_remote: bool = False
-    safe: bool = False
-    max_file_size: float = 5.0
-    max_nesting: int = 20
-    footer: tuple[str, ...] = ("title", "author", "date", "page")
-    toc: bool = False
-    duplex: bool = False
-    binding: str = "5mm"
-    crop_marks: bool = False
-    bleed: str = "0mm"
-    handout: tuple[str, ...] = ()
-    handout_sheet: str = ""
-    pdf_variant: str = ""
-    tagged: bool = False
-    html: bool = False
-    split_level: int = 0
-    project: Path = field(default=Path("."), compare=False)
-    # Files named on the command line: reading them is the user's explicit request.
-    trusted: tuple[Path, ...] = field(default=(), compare=False)
+class _SheetMethods:
+    """What every SheetConfig can say about itself; the fields come from `OPTIONS`."""
 
     @property
     def page_size_mm(self) -> tuple[float, float]:
@@ -95,212 +48,309 @@ class SheetConfig:
         return (long, short) if self.orientation == "landscape" else (short, long)
 
     @property
+    def label(self) -> str:
+        """The sheet's name, or the folder's when it has none yet (messages, selection)."""
+        return self.name or slug(self.project.resolve().name) or "cheatsheet"
+
+    def named(self, title: str) -> SheetConfig:
+        """Name an unnamed sheet after its title (front matter included), else its folder."""
+        if self.name:
+            return self
+        return replace(self, name=slug(title) or self.label)
+
+    @property
     def output_path(self) -> Path:
-        return self.project / self.output.format(name=self.name)
+        values = {
+            "name": self.label,
+            "title": slug(self.title) or self.label,
+            "paper": self.paper,
+            "orientation": self.orientation,
+            "columns": self.columns,
+            "lang": self.lang,
+        }
+        return self.project / self.output.format_map(values)
 
 
-OPTION_NAMES = tuple(f.name for f in fields(SheetConfig) if f.name not in ("project", "trusted"))
-LIST_OPTIONS = {"keywords", "content", "sections", "exclude", "order", "footer", "handout"}
-FOOTER_ITEMS = ("title", "subtitle", "version", "author", "date", "page")
-HANDOUTS = ("booklet", "2up", "4up")
-PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/ua-1", "pdf/ua-2")
+SheetConfig = make_dataclass(
+    "SheetConfig",
+    [(o.name, o.annotation, field(default=o.default)) for o in OPTIONS]
+    + [
+        ("project", "Path", field(default=Path("."), compare=False)),
+        # Files named on the command line: reading them is the user's explicit request.
+        ("trusted", "tuple[Path, ...]", field(default=(), compare=False)),
+        # Options set on the command line: paths there may point outside the project.
+        ("given", "frozenset[str]", field(default=frozenset(), compare=False)),
+    ],
+    bases=(_SheetMethods,),
+    frozen=True,
+    namespace={"__module__": __name__, "__doc__": "Everything needed to build one PDF."},
+)
+
+OPTION_NAMES = tuple(o.name for o in OPTIONS)
 
 
-@dataclass(frozen=True)
+class ConfigErrors(CheatsheetError):
+    """Every problem of a config file at once, one located line each."""
+
+    def __init__(self, errors: list[CheatsheetError]) -> None:
+        super().__init__(errors[0].message, file=errors[0].file, line=errors[0].line,
+                         hint=errors[0].hint)  # fmt: skip
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\nerror: ".join(CheatsheetError.__str__(e) for e in self.errors)
+
+
 class Project:
     """A folder with content, optional config, templates and styles."""
 
-    root: Path
-    config_file: Path | None
-    base: SheetConfig
-    variants: dict[str, SheetConfig]
+    def __init__(self, root: Path, config_file: Path | None, base, variants: dict) -> None:
+        self.root, self.config_file, self.base, self.variants = root, config_file, base, variants
+
+    @property
+    def names(self) -> list[str]:
+        return [self.base.label, *self.variants]
 
     def sheets(self, names: list[str] | None = None) -> list[SheetConfig]:
         """The sheets to build: all of them, or the ones named on the command line."""
-        every = {self.base.name: self.base, **self.variants}
+        every = {self.base.label: self.base, **self.variants}
         if not names:
-            return list(every.values())
-        chosen = []
-        for name in names:
-            if name not in every:
-                raise CheatsheetError(
-                    f"unknown sheet '{name}'",
-                    file=self.config_file,
-                    hint=did_you_mean(name, every),
-                )
-            chosen.append(every[name])
+            chosen = list(every.values())
+        else:
+            chosen = []
+            for name in names:
+                if name not in every:
+                    raise CheatsheetError(
+                        f"'{name}' is neither a file nor a sheet of this project",
+                        file=self.config_file,
+                        hint="sheets: " + did_you_mean(name, every).removeprefix("known: "),
+                    )
+                chosen.append(every[name])
+        _check_distinct_outputs(chosen)
         return chosen
+
+
+def _check_distinct_outputs(sheets: list[SheetConfig]) -> None:
+    """Two sheets writing one file would leave whichever finished last: refuse instead."""
+    seen: dict[Path, str] = {}
+    for sheet in sheets:
+        if sheet.name == "" and len(sheets) > 1 and "{name}" in sheet.output:
+            continue  # named after its title later; cannot collide with a named variant's
+        path = sheet.output_path.resolve()
+        if path in seen:
+            raise CheatsheetError(
+                f"sheets '{seen[path]}' and '{sheet.label}' would both write "
+                f"'{sheet.output_path}'",
+                hint="give each its own output (use {name} in `output`)",
+            )
+        seen[path] = sheet.label
 
 
 def load_project(
     root: Path, config_file: Path | None = None, overrides: dict | None = None
 ) -> Project:
-    """Read the project's config (if any) and apply CLI overrides to every sheet."""
-    root = root.resolve()
+    """Read the project's config (if any) and apply command-line overrides to every sheet."""
+    root = Path(root).resolve()
     if not root.is_dir():
         raise CheatsheetError(f"project folder '{root}' does not exist")
-    path = config_file or root / CONFIG_NAME
-    raw: dict[str, Any] = {}
-    if config_file is not None and not config_file.is_file():
+    if config_file is not None and not Path(config_file).is_file():
         raise CheatsheetError("config file not found", file=config_file)
-    if path.is_file():
-        raw = _read_toml(path)
-    else:
+    path: Path | None = Path(config_file) if config_file else root / CONFIG_NAME
+    if not path.is_file():
         path = None
-    overrides = overrides or {}
+    text = _read_text(path) if path else ""
+    raw = _parse_toml(text, path) if path else {}
+    errors: list[CheatsheetError] = []
     variants_raw = raw.pop("sheets", {})
     if not isinstance(variants_raw, dict):
-        raise CheatsheetError("'sheets' must be a table of [sheets.NAME]", file=path)
-    base_values = _validated(raw, path, "top level")
-    base = _make(SheetConfig(project=root), base_values, path)
-    if "name" not in base_values and "title" in base_values:
-        base = replace(base, name=_slug(base.title) or base.name)
+        errors.append(_error(text, path, None, "sheets", "'sheets' must be [sheets.NAME] tables"))
+        variants_raw = {}
+    base_values = _validated(raw, text, path, None, errors)
+    base = _make(SheetConfig(project=root), base_values)
     variants = {}
     for name, table in variants_raw.items():
         if not isinstance(table, dict):
-            raise CheatsheetError(f"[sheets.{name}] must be a table", file=path)
-        values = _validated(table, path, f"[sheets.{name}]")
-        variants[name] = _make(base, {**values, "name": name}, path)
+            errors.append(_error(text, path, None, name, f"[sheets.{name}] must be a table"))
+            continue
+        values = _validated(table, text, path, f"sheets.{name}", errors)
+        variants[name] = _make(base, {**values, "name": name})
+    for sheet in [base, *variants.values()]:
+        scope = None if sheet is base else f"sheets.{sheet.name}"
+        errors += _cross_checks(sheet, text, path, scope, from_config=True)
+    if errors:
+        raise ConfigErrors(errors) if len(errors) > 1 else errors[0]
+    overrides = _checked_overrides(overrides or {})
     trusted = tuple((Path.cwd() / p).resolve() for p in overrides.get("content") or ())
-    base = replace(_make(base, overrides, None), trusted=trusted)
-    variants = {n: replace(_make(v, overrides, None), trusted=trusted) for n, v in variants.items()}
+    given = frozenset(overrides)
+    if "font_size" in given and "fit" not in given:
+        overrides["fit"] = 0  # a size asked for on the command line is the size printed
+    base, variants = (
+        replace(_make(base, overrides), trusted=trusted, given=given),
+        {n: replace(_make(v, overrides), trusted=trusted, given=given) for n, v in variants.items()},
+    )  # fmt: skip
+    for sheet in [base, *variants.values()]:
+        problems = _cross_checks(sheet, "", None, None, from_config=False)
+        if problems:
+            raise problems[0]
     return Project(root=root, config_file=path, base=base, variants=variants)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _checked_overrides(overrides: dict) -> dict:
+    """Command-line values through the same declarations as the file's."""
+    checked = {}
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        try:
+            checked[key] = BY_NAME[key].check(value)
+        except OptionError as exc:
+            raise CheatsheetError(f"command line: {exc}") from None
+    return checked
+
+
+def _read_text(path: Path) -> str:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8-sig")  # a BOM from a Windows editor is fine
+    except UnicodeDecodeError:
+        raise CheatsheetError("config is not valid UTF-8", file=path) from None
+    except OSError as exc:
+        raise CheatsheetError(f"cannot read the config: {exc.strerror}", file=path) from None
+
+
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        message = re.sub(r"\s*\(at line.*\)", "", str(exc))
+        message = re.sub(r"\s*\(at (line|end of document).*\)", "", str(exc))
         raise CheatsheetError(
             f"malformed TOML: {message}",
             file=path,
             line=int(match.group(1)) if match else None,
             hint="fix the syntax (see https://toml.io)",
         ) from None
-    except UnicodeDecodeError:
-        raise CheatsheetError("config is not valid UTF-8", file=path) from None
 
 
-def _line_of_key(path: Path | None, key: str) -> int | None:
-    if path is None:
-        return None
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+TABLE_HEADER = re.compile(r"\s*\[\s*([^\]]*?)\s*\]")
+
+
+def line_of_key(text: str, key: str, table: str | None = None) -> int | None:
+    """The line where `key` is set, in `[table]` (None: the top level)."""
+    current: str | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        header = TABLE_HEADER.match(line)
+        if header and not line.lstrip().startswith("[["):
+            current = header.group(1).replace('"', "").replace("'", "").replace(" ", "")
+            continue
+        if current == table and re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=", line):
             return number
+    if table is not None:  # the table itself, e.g. a non-table `sheets.x`
+        return line_of_key(text, table.split(".")[-1], ".".join(table.split(".")[:-1]) or None)
     return None
 
 
-def _validated(table: dict[str, Any], path: Path | None, scope: str) -> dict[str, Any]:
-    """Reject unknown keys early: a typo silently ignored is a sheet built wrong."""
-    for key in table:
-        if key not in OPTION_NAMES:
-            raise CheatsheetError(
-                f"unknown option '{key}' at {scope}",
-                file=path,
-                line=_line_of_key(path, key),
-                hint=did_you_mean(key, OPTION_NAMES),
+def _error(
+    text: str, path: Path | None, table: str | None, key: str, message: str, hint: str | None = None
+) -> CheatsheetError:
+    where = f" in [{table}]" if table else ""
+    return CheatsheetError(
+        message + where, file=path, line=line_of_key(text, key, table), hint=hint
+    )
+
+
+def _validated(
+    table: dict[str, Any], text: str, path: Path | None, scope: str | None, errors: list
+) -> dict[str, Any]:
+    """Known keys with values that fit their declaration; every problem goes into `errors`."""
+    values = {}
+    for key, value in table.items():
+        option = BY_NAME.get(key)
+        if option is None:
+            errors.append(_error(text, path, scope, key, f"unknown option '{key}'",
+                                 did_you_mean(key, OPTION_NAMES)))  # fmt: skip
+            continue
+        try:
+            values[key] = option.check(value)
+        except OptionError as exc:
+            errors.append(_error(text, path, scope, key, str(exc)))
+    if "font_size" in values and "fit" not in values:
+        values["fit"] = 0  # a size the user chose is the size printed
+    return values
+
+
+def _make(base: SheetConfig, values: dict[str, Any]) -> SheetConfig:
+    return replace(base, **values)
+
+
+def _cross_checks(
+    sheet: SheetConfig, text: str, path: Path | None, scope: str | None, from_config: bool
+) -> list[CheatsheetError]:
+    """Rules that involve more than one value, or where a value points."""
+    problems = []
+
+    def fail(key: str, message: str, hint: str | None = None) -> None:
+        problems.append(_error(text, path, scope, key, message, hint))
+
+    if sheet.fit_min > sheet.fit_max:
+        fail("fit_min", f"fit_min ({sheet.fit_min:g}) is above fit_max ({sheet.fit_max:g})")
+    if sheet.name and not re.fullmatch(r"[\w.-]{1,100}", sheet.name):
+        fail("name", f"sheet name '{sheet.name}' may use letters, digits, '-', '_', '.'")
+    try:
+        _check_placeholders(sheet.output)
+    except OptionError as exc:
+        fail("output", str(exc), "write '{{' and '}}' for literal braces")
+        return problems
+    if from_config:
+        problems += _outside_project(sheet, text, path, scope)
+    return problems
+
+
+def _check_placeholders(output: str) -> None:
+    """Only the fixed placeholders, with no attribute, index, conversion or format spec."""
+    try:
+        parsed = list(string.Formatter().parse(output))
+    except ValueError as exc:
+        raise OptionError(f"'output' is not a valid pattern: {exc}") from None
+    for _literal, field_name, spec, conversion in parsed:
+        if field_name is None:
+            continue
+        if field_name not in OUTPUT_FIELDS or spec or conversion:
+            raise OptionError(
+                f"'output' uses an unknown placeholder '{{{field_name}}}'; known: "
+                + ", ".join(f"{{{f}}}" for f in OUTPUT_FIELDS)
             )
-    return table
+    if not output.strip():
+        raise OptionError("'output' is empty")
 
 
-def _make(base: SheetConfig, values: dict[str, Any], path: Path | None) -> SheetConfig:
-    coerced = {key: _coerce(key, value, path) for key, value in values.items() if value is not None}
-    return _checked(replace(base, **coerced), path)
+def _outside_project(sheet, text: str, path: Path | None, scope: str | None) -> list:
+    """A config file may only write inside its project (symlinks resolved): a cloned notes
+    repository must not be able to overwrite files elsewhere."""
+    target = Path(sheet.output)
+    root = sheet.project.resolve()
+    if not target.is_absolute() and _inside(sheet.project / sheet.output_path, root):
+        return []
+    return [
+        _error(text, path, scope, "output", f"'output' {sheet.output!r} is outside the project",
+               "a config writes inside its project only; give such a path with -o")
+    ]  # fmt: skip
 
 
-def _coerce(key: str, value: Any, path: Path | None) -> Any:
-    expected = {f.name: f.type for f in fields(SheetConfig)}[key]
-
-    def bad(what: str) -> CheatsheetError:
-        return CheatsheetError(
-            f"option '{key}' must be {what}, got {value!r}", file=path, line=_line_of_key(path, key)
-        )
-
-    if key in LIST_OPTIONS:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise bad("a list of strings")
-        return tuple(value)
-    if expected == "bool":
-        if not isinstance(value, bool):
-            raise bad("true or false")
-        return value
-    if expected == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise bad("a whole number")
-        return value
-    if expected == "float":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise bad("a number (points)")
-        return float(value)
-    if not isinstance(value, str):
-        raise bad("a string")
-    return value
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root)
 
 
-def _checked(config: SheetConfig, path: Path | None) -> SheetConfig:
-    """Normalise and range-check values so the layout stage can trust them."""
-
-    def fail(key: str, message: str, hint: str | None = None) -> CheatsheetError:
-        return CheatsheetError(message, file=path, line=_line_of_key(path, key), hint=hint)
-
-    papers = {name.lower(): name for name in PAPERS}
-    if config.paper.lower() not in papers:
-        raise fail("paper", f"unknown paper '{config.paper}'", did_you_mean(config.paper, PAPERS))
-    config = replace(config, paper=papers[config.paper.lower()])
-    if config.orientation.lower() not in ORIENTATIONS:
-        raise fail(
-            "orientation",
-            f"unknown orientation '{config.orientation}'",
-            did_you_mean(config.orientation, ORIENTATIONS),
-        )
-    config = replace(config, orientation=config.orientation.lower())
-    if not 1 <= config.columns <= 6:
-        raise fail("columns", f"columns must be 1 to 6, got {config.columns}")
-    for key, values, allowed in (
-        ("footer", config.footer, FOOTER_ITEMS),
-        ("handout", config.handout, HANDOUTS),
-    ):
-        for value in values:
-            if value not in allowed:
-                raise fail(key, f"unknown {key} item '{value}'", did_you_mean(value, allowed))
-    if config.pdf_variant and config.pdf_variant.lower() not in PDF_VARIANTS:
-        raise fail(
-            "pdf_variant",
-            f"unknown PDF variant '{config.pdf_variant}'",
-            did_you_mean(config.pdf_variant.lower(), PDF_VARIANTS),
-        )
-    config = replace(config, pdf_variant=config.pdf_variant.lower())
-    if config.handout_sheet and config.handout_sheet.lower() not in papers:
-        raise fail(
-            "handout_sheet",
-            f"unknown paper '{config.handout_sheet}'",
-            did_you_mean(config.handout_sheet, PAPERS),
-        )
-    for key in ("margin", "column_gap", "binding", "bleed"):
-        if not LENGTH.match(getattr(config, key)):
-            raise fail(key, f"{key} must be a length like '6mm' or '0.25in'")
-    if not 4 <= config.font_size <= 24:
-        raise fail("font_size", f"font_size must be 4 to 24 pt, got {config.font_size}")
-    if config.fit < 0:
-        raise fail("fit", "fit must be a number of pages (0 turns fitting off)")
-    if not 4 <= config.fit_min <= config.fit_max <= 24:
-        raise fail("fit_min", "need 4 <= fit_min <= fit_max <= 24 (points)")
-    if not 3 <= config.min_type_size <= 12:
-        raise fail("min_type_size", "min_type_size must be 3 to 12 pt")
-    if not 0 < config.max_file_size <= 1024:
-        raise fail("max_file_size", "max_file_size must be 0 to 1024 (MB)")
-    if not 2 <= config.max_nesting <= 200:
-        raise fail("max_nesting", "max_nesting must be 2 to 200 levels")
-    if config.split_level not in range(0, 7):
-        raise fail("split_level", "split_level must be 0 (auto) or a heading level 1-6")
-    if not re.fullmatch(r"[\w.-]+", config.name):
-        raise fail("name", f"sheet name '{config.name}' may use letters, digits, '-', '_', '.'")
-    return config
+def slug(text: str) -> str:
+    """A file-name-safe form of a title: any script's letters kept, cut to NAME_BYTES bytes."""
+    name = re.sub(r"[^\w]+", "-", text.lower()).strip("-")
+    while len(name.encode()) > NAME_BYTES:
+        name = name[:-1]
+    return name.rstrip("-")
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^\w]+", "-", text.lower()).strip("-")
+def cache_folder() -> Path:
+    """The user's cache folder for this tool (XDG_CACHE_HOME honoured on Linux), never the
+    current folder: a build must not litter the place it is run from."""
+    import platformdirs
+
+    return platformdirs.user_cache_path("cheatsheet", appauthor=False)

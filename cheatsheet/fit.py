@@ -102,3 +102,25 @@ def fit_font_size(
 
 def _snap(size: float) -> float:
     return round(round(size / STEP) * STEP, 2)
+
+
+AUTO_FLOOR = 7.0  # points: "auto" fitting never sets the body smaller than this
+
+
+def fit_auto(
+    layout, floor: float, ceiling: float, previous: float | None = None
+) -> FitResult:
+    """`fit = "auto"`: the fewest pages at which the body is at least `floor` points, then
+    the largest size up to `ceiling` that still fits that many pages. A short note gets one
+    full page at a comfortable size instead of a corner of a page at a fixed size."""
+    floor = _snap(max(floor, AUTO_FLOOR))
+    ceiling = max(ceiling, floor)
+    memo: dict[float, Any] = {}
+
+    def remembered(size: float):
+        if size not in memo:
+            memo[size] = layout(size)
+        return memo[size]
+
+    pages = max(1, len(remembered(floor).pages))
+    return fit_font_size(remembered, pages, floor, ceiling, start=floor, previous=previous)

@@ -10,15 +10,16 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from . import __version__, emoji
 from .config import SheetConfig
-from .errors import CheatsheetError, did_you_mean
+from .errors import CheatsheetError, did_you_mean, warn
 from .markdown import RenderedSection
 from .resources import BUILTIN_ROOT
 
@@ -36,13 +37,33 @@ EMOJI_STYLE = re.compile(r"--emoji-style:\s*(color|line)\b")
 
 
 def search_path(config: SheetConfig, folder: str) -> list[Path]:
-    """Project folder first, then the built-in one (once, if they are the same)."""
+    """Project folder first, then the built-in one (once, if they are the same).
+
+    The project's folder counts only if it really is inside the project: a `templates -> /`
+    symlink in a cloned repository must not turn template names into paths anywhere.
+    """
+    root = config.project.resolve()
     paths = [config.project / folder, BUILTIN_ROOT / folder]
     unique: list[Path] = []
     for path in paths:
-        if path.is_dir() and path.resolve() not in [p.resolve() for p in unique]:
-            unique.append(path)
+        if not path.is_dir() or path.resolve() in [p.resolve() for p in unique]:
+            continue
+        if path != BUILTIN_ROOT / folder and not path.resolve().is_relative_to(root):
+            warn(f"'{folder}' leads outside the project ({path.resolve()}); not used", path)
+            continue
+        unique.append(path)
     return unique
+
+
+def _inside_folders(name: str, folders: list[Path]) -> Path | None:
+    """`name` in the first folder that has it, never escaping that folder (symlinks too)."""
+    if not name or Path(name).is_absolute() or "\\" in name:
+        return None
+    for folder in folders:
+        candidate = (folder / name).resolve()
+        if candidate.is_relative_to(folder.resolve()) and candidate.is_file():
+            return candidate
+    return None
 
 
 def available_themes(config: SheetConfig) -> list[str]:
@@ -50,21 +71,34 @@ def available_themes(config: SheetConfig) -> list[str]:
     return sorted(names - {"base"})
 
 
+def theme_descriptions(config: SheetConfig) -> dict[str, str]:
+    """Theme name -> the first comment line of its CSS, for `cheatsheet themes`."""
+    found: dict[str, str] = {}
+    for folder in search_path(config, "styles"):
+        for css in sorted(folder.glob("*.css")):
+            if css.stem == "base" or css.stem in found:
+                continue
+            head = css.read_text(encoding="utf-8", errors="replace")[:2000]
+            comment = re.search(r"/\*\s*(.*?)\s*(?:\*/|$)", head, re.S)
+            line = comment.group(1).splitlines()[0].strip(" *") if comment else ""
+            found[css.stem] = line or "(no description)"
+    return found
+
+
 def resolve_theme(config: SheetConfig) -> Theme:
-    """`base.css` (structure) then the theme file (look), so a theme only sets what differs."""
+    """`base.css` (structure) then the theme file (look), so a theme only sets what differs.
+
+    A theme from the config is a name in `styles/` or a .css file inside the project; any
+    path is accepted only from the command line, where the user typed it.
+    """
     folders = search_path(config, "styles")
     base = next((f / "base.css" for f in folders if (f / "base.css").is_file()), None)
     if base is None:
         raise CheatsheetError("styles/base.css not found", file=BUILTIN_ROOT / "styles")
     if config.theme.endswith(".css"):
-        theme_file = (config.project / config.theme).resolve()
-        if not theme_file.is_file():
-            raise CheatsheetError(f"theme file '{config.theme}' not found", file=theme_file)
+        theme_file = _theme_path(config)
     else:
-        theme_file = next(
-            (f / f"{config.theme}.css" for f in folders if (f / f"{config.theme}.css").is_file()),
-            None,
-        )
+        theme_file = _inside_folders(f"{config.theme}.css", folders)
         if theme_file is None:
             raise CheatsheetError(
                 f"unknown theme '{config.theme}'",
@@ -79,10 +113,59 @@ def resolve_theme(config: SheetConfig) -> Theme:
     )
 
 
-def environment(config: SheetConfig) -> jinja2.Environment:
-    folders = [str(p) for p in search_path(config, "templates")]
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folders),
+def _theme_path(config: SheetConfig) -> Path:
+    if "theme" in config.given:
+        theme_file = (Path.cwd() / config.theme).resolve()
+    else:
+        theme_file = (config.project / config.theme).resolve()
+        if Path(config.theme).is_absolute() or not theme_file.is_relative_to(
+            config.project.resolve()
+        ):
+            raise CheatsheetError(
+                f"theme '{config.theme}' is outside the project",
+                file=config.project / "cheatsheet.toml",
+                hint="a config may name themes inside its project only; "
+                "give other files with --theme",
+            )
+    if not theme_file.is_file():
+        raise CheatsheetError(f"theme file '{config.theme}' not found", file=theme_file)
+    return theme_file
+
+
+class _ConfinedLoader(jinja2.BaseLoader):
+    """Templates by name from the search folders, never leaving them; and, when the user
+    named it with --template, that one file wherever it is."""
+
+    def __init__(self, folders: list[Path], named_file: Path | None) -> None:
+        self.folders = folders
+        self.named_file = named_file
+
+    def get_source(self, environment, template):
+        if self.named_file is not None and template == str(self.named_file):
+            path = self.named_file
+        else:
+            path = _inside_folders(template, self.folders)
+        if path is None:
+            raise jinja2.TemplateNotFound(template)
+        source = path.read_text(encoding="utf-8")
+        mtime = path.stat().st_mtime
+        return source, str(path), lambda: path.stat().st_mtime == mtime
+
+
+def _template_name(config: SheetConfig) -> tuple[str, Path | None]:
+    """The name to load, and the file the user named on the command line (if it is one)."""
+    if "template" in config.given:
+        candidate = (Path.cwd() / config.template).resolve()
+        if candidate.is_file() and (os.sep in config.template or candidate.suffix == ".j2"):
+            return str(candidate), candidate
+    return config.template, None
+
+
+def environment(config: SheetConfig, named_file: Path | None = None) -> jinja2.Environment:
+    """A sandboxed environment: templates cloned from strangers can format values, not run
+    code or reach objects (underscore attributes, `os`, file paths are out of reach)."""
+    return SandboxedEnvironment(
+        loader=_ConfinedLoader(search_path(config, "templates"), named_file),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -93,7 +176,7 @@ def environment(config: SheetConfig) -> jinja2.Environment:
 def build_date() -> datetime.date:
     """Honour SOURCE_DATE_EPOCH so rebuilding the same sources gives the same bytes."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
+    if epoch and epoch.isdigit() and len(epoch) < 12:  # beyond year 5000 is a typo
         return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC).date()
     return datetime.date.today()
 
@@ -114,7 +197,7 @@ class SheetMeta:
 
 def sheet_meta(config: SheetConfig, meta: dict[str, str]) -> SheetMeta:
     return SheetMeta(
-        title=config.title or meta.get("title", "") or config.name,
+        title=config.title or meta.get("title", "") or config.label,
         subtitle=config.subtitle or meta.get("subtitle", ""),
         version=config.version or meta.get("version", ""),
         author=config.author or meta.get("author", ""),
@@ -126,9 +209,10 @@ def sheet_meta(config: SheetConfig, meta: dict[str, str]) -> SheetMeta:
 
 
 def render_html(config: SheetConfig, meta: SheetMeta, sections: list[RenderedSection]) -> str:
-    env = environment(config)
+    name, named_file = _template_name(config)
+    env = environment(config, named_file)
     try:
-        template = env.get_template(config.template)
+        template = env.get_template(name)
     except jinja2.TemplateNotFound:
         raise CheatsheetError(
             f"template '{config.template}' not found",
@@ -148,13 +232,30 @@ def render_html(config: SheetConfig, meta: SheetMeta, sections: list[RenderedSec
             keywords=meta.keywords,
             lang=meta.lang,
             date=meta.date,
-            sections=_unique_ids(sections),
-            config=config,
+            sections=[section.as_dict() for section in _unique_ids(sections)],
+            config=plain_config(config),
             generator=f"cheatsheet {__version__}",
-            Markup=Markup,
         )
+    except SecurityError as exc:
+        raise CheatsheetError(
+            f"template refused: {exc}",
+            file=template.filename,
+            hint="templates get plain values (strings, numbers, lists) and cannot reach "
+            "Python objects",
+        ) from None
     except jinja2.TemplateError as exc:
-        raise CheatsheetError(f"template error: {exc}", file=config.template) from None
+        raise CheatsheetError(f"template error: {exc}", file=template.filename) from None
+
+
+def plain_config(config: SheetConfig) -> dict:
+    """The options as strings, numbers, booleans and lists: nothing a template could use
+    to reach files or code (no Path, no config object)."""
+    return {
+        f.name: list(value) if isinstance(value, tuple) else value
+        for f in fields(config)
+        if isinstance(value := getattr(config, f.name), str | int | float | bool | tuple)
+        and f.name not in ("trusted", "given")
+    }
 
 
 @dataclass(frozen=True)
@@ -168,6 +269,15 @@ class PageSection:
     def title_html(self) -> Markup:
         """The title for templates (e.g. a table of contents), emoji drawn as images."""
         return Markup(emoji.replace_in_html(str(escape(self.title))))
+
+    def as_dict(self) -> dict:
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "html": self.html,
+            "wide": self.wide,
+            "title_html": self.title_html,
+        }
 
 
 def _unique_ids(sections: list[RenderedSection]) -> list[PageSection]:

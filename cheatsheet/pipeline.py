@@ -13,11 +13,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from . import formulas
-from .config import SheetConfig
+from .config import SheetConfig, cache_folder
 from .content import Content, Limits, Section, load_content, select_sections
 from .errors import CheatsheetError, warn, where
 from .export import write_html
-from .fit import fit_font_size
+from .fit import fit_auto, fit_font_size
 from .markdown import MarkdownRenderer
 from .page import SheetMeta, Theme, render_html, resolve_theme, sheet_meta
 from .pdf import Renderer, pdf_options, write_pdf
@@ -76,11 +76,8 @@ class SheetHtml:
     missing_images: list[Problem]
 
 
-CACHE_DIR = ".cheatsheet_cache"
-
-
 def build_html(config: SheetConfig, markdown: MarkdownRenderer | None = None) -> SheetHtml:
-    formulas.DISK_CACHE = config.project / CACHE_DIR
+    formulas.DISK_CACHE = cache_folder()
     content = load_config_content(config)
     sections = chosen_sections(config, content)
     renderer = markdown or MarkdownRenderer(safe=config.safe)
@@ -163,6 +160,7 @@ def build_sheet(
     say = progress or (lambda stage: None)
     say("reading and converting content")
     sheet = build_html(config, cache.markdown(config.safe))
+    config = config.named(sheet.meta.title)  # an unnamed sheet is named after its title
     html, sections = sheet.html, sheet.sections
     theme = resolve_theme(config)
     renderer = cache.renderer(config, theme, allowed_roots(config, sections))
@@ -173,7 +171,11 @@ def build_sheet(
         say(f"laying out at {size:g} pt")
         return renderer.layout(html, size, extra_css + css)
 
-    if config.fit:
+    if config.fit == "auto":
+        fitted = fit_auto(layout, config.fit_min, config.fit_max, cache.fitted.get(config))
+        document, font_size, layouts = fitted.document, fitted.font_size, fitted.layouts
+        cache.fitted[config] = font_size
+    elif config.fit:
         fitted = fit_font_size(
             layout,
             config.fit,

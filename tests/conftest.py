@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import io
+import os
+import resource
 import subprocess
 import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +18,12 @@ import pypdf
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# The shared, read-only files: next to the repository (../shared), or next to the folder of
+# worktrees. Tests that need them skip with a reason when they are absent (a bare sdist).
+SHARED = next(
+    (p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.is_dir()),
+    ROOT.parent / "shared",
+)
 CORPUS = SHARED / "corpus"
 SEED_RAW = SHARED / "seed" / "quick-reference.raw.md"
 SEED_SECTIONS = [
@@ -24,6 +35,8 @@ SEED_SECTIONS = [
     "Must-Know Papers (2023-2024)",
 ]
 A4_LANDSCAPE = (841.89, 595.28)
+# The formula cache goes to the user's cache folder: in tests, a throwaway one.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cheatsheet-test-cache-")
 
 
 @dataclass
@@ -31,18 +44,73 @@ class Run:
     code: int
     out: str
     err: str
+    stdout_bytes: bytes = b""
 
 
-def run_cli(*args: str | Path, cwd: Path = ROOT) -> Run:
-    """Run `python build.py` as a user would, in a separate process."""
+def run_cli(*args: str | Path, cwd: Path = ROOT, stdin: bytes = b"") -> Run:
+    """Run the command line as `python build.py` would, but in this process: `cli.main` with
+    stdout and stderr captured and the working folder changed for the call only, so a test
+    does not pay a process start (one subprocess smoke test per command lives in
+    test_cli_smoke.py)."""
+    from cheatsheet import cli
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    inp = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
+    saved = sys.stdin, sys.stdout, sys.stderr
+    sys.stdin, sys.stdout, sys.stderr = inp, out, err
+    try:
+        with contextlib.chdir(cwd):
+            try:
+                code = cli.main([str(a) for a in args])
+            except SystemExit as exc:  # argparse: --help, --version, usage errors
+                code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved
+    out.flush()
+    err.flush()
+    return Run(code, _text(out), _text(err), out.buffer.getvalue())
+
+
+def _text(stream: io.TextIOWrapper) -> str:
+    return stream.buffer.getvalue().decode("utf-8", errors="replace")
+
+
+def run_process(*args: str | Path, cwd: Path = ROOT, stdin: bytes = b"", command=None) -> Run:
+    """A real process, for the smoke tests of each way to start the program. Bounded in CPU
+    time (not wall-clock: the machine is shared), so a hang fails instead of stalling."""
+    command = command or [sys.executable, str(ROOT / "build.py")]
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), *map(str, args)],
+        [*command, *map(str, args)],
         cwd=cwd,
+        input=stdin,
         capture_output=True,
-        text=True,
-        timeout=300,
+        preexec_fn=_limit_cpu,
     )
-    return Run(proc.returncode, proc.stdout, proc.stderr)
+    return Run(
+        proc.returncode,
+        proc.stdout.decode("utf-8", errors="replace"),
+        proc.stderr.decode("utf-8", errors="replace"),
+        proc.stdout,
+    )
+
+
+CPU_SECONDS = 240
+
+
+def _limit_cpu() -> None:
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+
+
+def default_pdf(project: Path) -> Path:
+    """The PDF a project without `name` wrote (named after its title, else its folder):
+    the one PDF in `output/`, or the folder-named path when there is none yet."""
+    from cheatsheet.config import slug
+
+    found = sorted((project / "output").glob("*.pdf"))
+    if len(found) == 1:
+        return found[0]
+    return project / "output" / f"{slug(project.resolve().name)}.pdf"
 
 
 def make_project(root: Path, files: dict[str, str | bytes], config: str = "") -> Path:
@@ -142,3 +210,30 @@ def all_content(path: Path) -> bytes:
         chunks.append(page.get_contents().get_data())
         visit(page.get("/Resources"))
     return b"\n".join(chunks)
+
+
+SHARED_NAMES = {"CORPUS", "SEED_RAW", "LONG"}  # LONG: test_print's corpus text
+
+
+def _uses_shared(function, depth: int = 2) -> bool:
+    """Does the test, or a module-level helper it calls, read the shared files?"""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return False
+    names = set(code.co_names)
+    if names & SHARED_NAMES:
+        return True
+    module = function.__globals__
+    return depth > 0 and any(
+        _uses_shared(module[n], depth - 1) for n in names if inspect.isfunction(module.get(n))
+    )
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Skip, with the reason, every test that reads the shared corpus or seed when absent."""
+    if CORPUS.is_dir() and SEED_RAW.is_file():
+        return
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is not None and _uses_shared(function):
+            item.add_marker(pytest.mark.skip(reason=f"needs {SHARED} (not present here)"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import make_project, run_cli
+from conftest import default_pdf, make_project, run_cli
 
 GOOD = "# T\n\n## One\n\ntext\n"
 
@@ -13,7 +13,7 @@ def build_good_then(tmp_path, breaking_files: dict, config: str = ""):
     project = make_project(tmp_path, {"content/a.md": GOOD})
     first = run_cli("-C", project)
     assert first.code == 0, first.err
-    good = (project / "output/cheatsheet.pdf").read_bytes()
+    good = default_pdf(project).read_bytes()
     make_project(project, breaking_files, config)
     return project, good
 
@@ -38,7 +38,7 @@ def test_bad_content(tmp_path, files, expected):
     assert expected in result.err
     assert len(result.err.strip().splitlines()) == 1, result.err
     assert "Traceback" not in result.err
-    assert (project / "output/cheatsheet.pdf").read_bytes() == good
+    assert default_pdf(project).read_bytes() == good
 
 
 def test_malformed_toml_names_the_line(tmp_path):
@@ -46,7 +46,7 @@ def test_malformed_toml_names_the_line(tmp_path):
     result = run_cli("-C", project)
     assert result.code == 2
     assert "cheatsheet.toml:2: malformed TOML" in result.err
-    assert (project / "output/cheatsheet.pdf").read_bytes() == good
+    assert default_pdf(project).read_bytes() == good
 
 
 def test_unknown_option_did_you_mean(tmp_path):
@@ -96,7 +96,7 @@ def test_unknown_code_language_is_a_located_warning(tmp_path):
 def test_no_leftover_temp_files(tmp_path):
     project = make_project(tmp_path, {"content/a.md": GOOD})
     assert run_cli("-C", project).code == 0
-    assert sorted(p.name for p in (project / "output").iterdir()) == ["cheatsheet.pdf"]
+    assert sorted(p.name for p in (project / "output").iterdir()) == [default_pdf(project).name]
 
 
 def test_unknown_flag_is_one_line_with_a_suggestion():

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import pytest
 
-from conftest import CORPUS, ROOT, make_project, pdf_text, run_cli
+from conftest import CORPUS, ROOT, default_pdf, make_project, pdf_text, run_cli
 
 
 class CountingHandler(http.server.BaseHTTPRequestHandler):
@@ -102,7 +102,7 @@ def test_files_outside_the_project_are_never_read(tmp_path):
     (project / "content/link.txt").symlink_to("/etc/passwd")
     result = run_cli("-C", project, "--theme", "sneaky", "--report", "json")
     assert result.code == 0, result.err
-    assert PASSWD_MARK not in pdf_text(project / "output/cheatsheet.pdf")
+    assert PASSWD_MARK not in pdf_text(default_pdf(project))
     refused = json.loads(result.out)["not_fetched"]
     assert "file:///etc/passwd" in refused
     assert any("secret.css" in url for url in refused)
@@ -125,7 +125,7 @@ def test_content_is_never_a_template(tmp_path):
         {"content/a.md": "## Jinja\n\nsum {{ 7*7 }} and {% if true %}yes{% endif %} {# c #}\n"},
     )
     assert run_cli("-C", project).code == 0
-    text = pdf_text(project / "output/cheatsheet.pdf")
+    text = pdf_text(default_pdf(project))
     assert "{{ 7*7 }}" in text and "{% if true %}" in text and "49" not in text
 
 
@@ -152,7 +152,7 @@ def test_raw_html_sanitised_and_safe_mode(tmp_path):
     safe = MarkdownRenderer(safe=True).render(section).html
     assert "<kbd>" not in safe and "KBDKEY" in safe and "<details>" not in safe
     assert run_cli("-C", project, "--safe").code == 0
-    assert "SCRIPTED" not in pdf_text(project / "output/cheatsheet.pdf")
+    assert "SCRIPTED" not in pdf_text(default_pdf(project))
 
 
 def test_file_size_limit(tmp_path):
@@ -188,13 +188,13 @@ def test_nesting_limit(tmp_path):
 def test_more_bad_inputs(tmp_path, files, expected):
     project = make_project(tmp_path, {"content/a.md": "## A\n\nfine\n"})
     assert run_cli("-C", project).code == 0
-    good = (project / "output/cheatsheet.pdf").read_bytes()
+    good = default_pdf(project).read_bytes()
     make_project(project, files)
     result = run_cli("-C", project)
     assert result.code == 2, result.err
     assert expected in result.err
     assert len(result.err.strip().splitlines()) == 1, result.err
-    assert (project / "output/cheatsheet.pdf").read_bytes() == good
+    assert default_pdf(project).read_bytes() == good
 
 
 def test_missing_image_is_located_and_fails_strict(tmp_path):
@@ -202,9 +202,10 @@ def test_missing_image_is_located_and_fails_strict(tmp_path):
     result = run_cli("-C", project)
     assert result.code == 0
     assert "content/a.md:3: image 'missing.png' not found" in result.err
-    assert "a picture" in pdf_text(project / "output/cheatsheet.pdf")
+    assert "a picture" in pdf_text(default_pdf(project))
     strict = run_cli("-C", project, "--strict")
-    assert strict.code == 3 and "missing images" in strict.err
+    assert strict.code == 3 and "missing images 1" in strict.out
+    assert strict.err.count("image 'missing.png' not found") == 1  # reported once
 
 
 def test_disk_full_keeps_the_old_pdf(tmp_path, monkeypatch):
@@ -212,7 +213,7 @@ def test_disk_full_keeps_the_old_pdf(tmp_path, monkeypatch):
 
     project = make_project(tmp_path, {"content/a.md": "## A\n\nfine\n"})
     assert cli.main(["-C", str(project), "-q"]) == 0
-    good = (project / "output/cheatsheet.pdf").read_bytes()
+    good = default_pdf(project).read_bytes()
 
     def full(self, target=None, **options):
         target.write(b"%PDF-partial")
@@ -220,15 +221,15 @@ def test_disk_full_keeps_the_old_pdf(tmp_path, monkeypatch):
 
     monkeypatch.setattr("weasyprint.document.Document.write_pdf", full)
     assert cli.main(["-C", str(project), "-q"]) == 2
-    assert (project / "output/cheatsheet.pdf").read_bytes() == good
-    assert sorted(p.name for p in (project / "output").iterdir()) == ["cheatsheet.pdf"]
+    assert default_pdf(project).read_bytes() == good
+    assert sorted(p.name for p in (project / "output").iterdir()) == [default_pdf(project).name]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
 def test_killed_build_leaves_the_old_pdf(tmp_path, sig):
     project = make_project(tmp_path, {"content/a.md": "## A\n\nfine\n"})
     assert run_cli("-C", project).code == 0
-    out = project / "output/cheatsheet.pdf"
+    out = default_pdf(project)
     good = out.read_bytes()
     (project / "content/a.md").write_text((CORPUS / "ds-interviews-theory.md").read_text())
     proc = subprocess.Popen(
@@ -251,7 +252,7 @@ def test_killed_build_leaves_the_old_pdf(tmp_path, sig):
     assert proc.returncode != 0
     assert "Traceback" not in err
     assert out.read_bytes() == good
-    leftovers = [p.name for p in (project / "output").iterdir() if p.name != "cheatsheet.pdf"]
+    leftovers = [p.name for p in (project / "output").iterdir() if p.name != default_pdf(project).name]
     if sig != signal.SIGKILL:
         assert leftovers == []
     assert os.path.exists(out)

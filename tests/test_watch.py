@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, make_project, pdf_text
+from conftest import ROOT, default_pdf, make_project, pdf_text
 
 BOUND = 20.0  # seconds from the edit to the new PDF and preview version
 
@@ -73,7 +73,7 @@ def watcher(tmp_path):
 
 def test_edit_rebuilds_and_preview_reloads(watcher):
     project, base, _ = watcher
-    pdf = project / "output/cheatsheet.pdf"
+    pdf = default_pdf(project)
     assert "hello" in pdf_text(pdf)
     page = get(base + "/")
     assert '<img src="/page/0.png?v=1"' in page and "location.reload()" in page
@@ -96,7 +96,7 @@ def test_error_is_shown_and_watching_goes_on(watcher):
     (project / "content/a.md").write_text("## First\n\nrepaired\n")
     wait_for(lambda: get(base + "/version") == "3")
     assert 'class="error"' not in get(base + "/")
-    wait_for(lambda: "repaired" in pdf_text(project / "output/cheatsheet.pdf"))
+    wait_for(lambda: "repaired" in pdf_textdefault_pdf(project))
 
 
 def test_config_and_style_changes_trigger_rebuilds(watcher):
@@ -105,6 +105,6 @@ def test_config_and_style_changes_trigger_rebuilds(watcher):
     wait_for(lambda: get(base + "/version") == "2")
     from conftest import page_sizes
 
-    assert page_sizes(project / "output/cheatsheet.pdf")[0] == pytest.approx(
+    assert page_sizesdefault_pdf(project)[0] == pytest.approx(
         (419.53, 595.28), abs=1
     )
