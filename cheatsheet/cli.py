@@ -239,8 +239,9 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--watch", action="store_true", help="same as `watch`")
     watch = command("watch", "rebuild on change, with a live preview on 127.0.0.1",
                     [common, sheet])  # fmt: skip
-    watch.add_argument("--port", type=_port, default=8765,
-                       help="preview port on 127.0.0.1 (default: 8765; 0: any free port)")  # fmt: skip
+    watch.add_argument(
+        "--port", type=_port, default=8765, help="preview port (default: 8765; 0: any free one)"
+    )
     command("sections", "list the sections: slug, title, file:line, size", [common, sheet])
     command("themes", "list the themes: name and one line each", [common])
     command("init", "start a project here: a commented cheatsheet.toml and content/ "
@@ -628,7 +629,10 @@ def config_template() -> str:
 def init(folder: Path) -> int:
     """Write a starter project; files that exist are kept as they are."""
     folder = folder.resolve()
-    wanted = {folder / CONFIG_NAME: config_template(), folder / "content" / "notes.md": SAMPLE_NOTES}
+    wanted = {
+        folder / CONFIG_NAME: config_template(),
+        folder / "content" / "notes.md": SAMPLE_NOTES,
+    }
     for path, text in wanted.items():
         if path.exists():
             print(f"{where(path)}: exists, left as it is")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from dataclasses import field, fields, make_dataclass, replace
+from dataclasses import field, make_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -139,8 +139,7 @@ def _check_distinct_outputs(sheets: list[SheetConfig]) -> None:
         path = sheet.output_path.resolve()
         if path in seen:
             raise CheatsheetError(
-                f"sheets '{seen[path]}' and '{sheet.label}' would both write "
-                f"'{sheet.output_path}'",
+                f"sheets '{seen[path]}' and '{sheet.label}' would both write '{sheet.output_path}'",
                 hint="give each its own output (use {name} in `output`)",
             )
         seen[path] = sheet.label
@@ -184,10 +183,9 @@ def load_project(
     given = frozenset(overrides)
     if "font_size" in given and "fit" not in given:
         overrides["fit"] = 0  # a size asked for on the command line is the size printed
-    base, variants = (
-        replace(_make(base, overrides), trusted=trusted, given=given),
-        {n: replace(_make(v, overrides), trusted=trusted, given=given) for n, v in variants.items()},
-    )  # fmt: skip
+    extra = {"trusted": trusted, "given": given}
+    base = replace(_make(base, overrides), **extra)
+    variants = {n: replace(_make(v, overrides), **extra) for n, v in variants.items()}
     for sheet in [base, *variants.values()]:
         problems = _cross_checks(sheet, "", None, None, from_config=False)
         if problems:

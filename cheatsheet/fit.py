@@ -107,9 +107,7 @@ def _snap(size: float) -> float:
 AUTO_FLOOR = 7.0  # points: "auto" fitting never sets the body smaller than this
 
 
-def fit_auto(
-    layout, floor: float, ceiling: float, previous: float | None = None
-) -> FitResult:
+def fit_auto(layout, floor: float, ceiling: float, previous: float | None = None) -> FitResult:
     """`fit = "auto"`: the fewest pages at which the body is at least `floor` points, then
     the largest size up to `ceiling` that still fits that many pages. A short note gets one
     full page at a comfortable size instead of a corner of a page at a fixed size."""

@@ -95,9 +95,7 @@ class Option:
             if not match:
                 raise OptionError(f"'{self.name}' must be a length like '6mm' or '0.25in'")
             if not self.low <= to_mm(value.strip()) <= self.high:
-                raise OptionError(
-                    f"'{self.name}' must be {self.range_text()}, got {value!r}"
-                )
+                raise OptionError(f"'{self.name}' must be {self.range_text()}, got {value!r}")
             return value.strip()
         if self.kind == "choice" and value:
             by_lower = {c.lower(): c for c in self.choices}

@@ -129,11 +129,14 @@ class Report:
         return data
 
     def summary(self) -> str:
-        counts = ", ".join(
-            f"{kind.replace('_', ' ')} {len(getattr(self, kind))}"
-            for kind in self.KINDS
-            if getattr(self, kind)
-        ) or "no defects"  # only what was found: a row of zeros hides the one that matters
+        counts = (
+            ", ".join(
+                f"{kind.replace('_', ' ')} {len(getattr(self, kind))}"
+                for kind in self.KINDS
+                if getattr(self, kind)
+            )
+            or "no defects"
+        )  # only what was found: a row of zeros hides the one that matters
         return (
             f"preflight: {self.pages} page{'s' * (self.pages != 1)} {self.paper}, "
             f"{self.columns} columns, {self.font_size:g} pt, last page {self.fill:.0%} full; "

@@ -252,7 +252,9 @@ def test_killed_build_leaves_the_old_pdf(tmp_path, sig):
     assert proc.returncode != 0
     assert "Traceback" not in err
     assert out.read_bytes() == good
-    leftovers = [p.name for p in (project / "output").iterdir() if p.name != default_pdf(project).name]
+    leftovers = [
+        p.name for p in (project / "output").iterdir() if p.name != default_pdf(project).name
+    ]
     if sig != signal.SIGKILL:
         assert leftovers == []
     assert os.path.exists(out)

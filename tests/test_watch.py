@@ -96,7 +96,7 @@ def test_error_is_shown_and_watching_goes_on(watcher):
     (project / "content/a.md").write_text("## First\n\nrepaired\n")
     wait_for(lambda: get(base + "/version") == "3")
     assert 'class="error"' not in get(base + "/")
-    wait_for(lambda: "repaired" in pdf_textdefault_pdf(project))
+    wait_for(lambda: "repaired" in pdf_text(default_pdf(project)))
 
 
 def test_config_and_style_changes_trigger_rebuilds(watcher):
@@ -105,6 +105,4 @@ def test_config_and_style_changes_trigger_rebuilds(watcher):
     wait_for(lambda: get(base + "/version") == "2")
     from conftest import page_sizes
 
-    assert page_sizesdefault_pdf(project)[0] == pytest.approx(
-        (419.53, 595.28), abs=1
-    )
+    assert page_sizes(default_pdf(project))[0] == pytest.approx((419.53, 595.28), abs=1)
