@@ -413,7 +413,9 @@ def run(argv: list[str]) -> int:
             return watch(args, overrides)
         project = load_project(args.project, args.config, overrides)
         try:
-            sheets = project.sheets(args.sheets)
+            # Files given: one sheet of them (the project's variants are not multiplied).
+            sheets = [project.base] if args.inputs and not args.sheets else None
+            sheets = sheets or project.sheets(args.sheets)
         except CheatsheetError as exc:
             unknown = [n for n in args.sheets if n not in project.names]
             if unknown and _command_hint(unknown[0]):

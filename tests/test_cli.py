@@ -122,6 +122,17 @@ def test_sheet_name_in_a_project_still_works(tmp_path):
     assert sorted(p.name for p in (project / "output").iterdir()) == ["small.pdf"]
 
 
+def test_file_in_a_project_with_variants_is_one_sheet_with_the_project_settings(tmp_path):
+    project = make_project(tmp_path, {"content/a.md": "## A\n\nx\n", "extra.md": SHORT},
+                           "name = 'main'\ncolumns = 2\n[sheets.small]\ncolumns = 1\n")  # fmt: skip
+    result = run_cli("extra.md", "--report", "json", cwd=project)
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["columns"] == 2
+    assert sorted(p.name for p in project.iterdir()) == [
+        "cheatsheet.toml", "content", "extra.md", "extra.pdf"
+    ]  # fmt: skip
+
+
 def test_no_cache_folder_in_the_current_folder(tmp_path, monkeypatch):
     cache = tmp_path / "xdg-cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))

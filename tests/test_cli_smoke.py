@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, make_project, page_sizes, pdf_text, run_process
+from conftest import ROOT, _limit_cpu, make_project, page_sizes, pdf_text, run_process
 
 NOTE = "---\ntitle: Smoke\n---\n## Shell\n\n- `ls -la` lists files\n"
 
@@ -42,21 +42,16 @@ def test_cheatsheet_command_smoke(tmp_path):
 
 
 def _built(tmp_path: Path) -> tuple[Path, Path]:
-    """sdist and wheel of this tree, built without network or build isolation."""
+    """The sdist of this tree, and the wheel built from that sdist (so a file missing from
+    the sdist fails here too), as `python -m build` makes them for a release."""
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(dist), str(ROOT)],
-        check=True, capture_output=True,
+        [sys.executable, "-m", "build", "-o", str(dist), str(ROOT)],
+        check=True, capture_output=True, preexec_fn=_limit_cpu,
+        cwd=tmp_path,  # not the clone: `-m build` would find its build.py
     )  # fmt: skip
     (wheel,) = dist.glob("cheatsheet-*.whl")
-    sdist_dir = tmp_path / "sdist"
-    subprocess.run(
-        [sys.executable, "-c", "import setuptools.build_meta as b, sys; "
-         "print(b.build_sdist(sys.argv[1]))", str(sdist_dir)],
-        check=True, capture_output=True, cwd=ROOT,
-    )  # fmt: skip
-    (sdist,) = sdist_dir.glob("cheatsheet-*.tar.gz")
+    (sdist,) = dist.glob("cheatsheet-*.tar.gz")
     return wheel, sdist
 
 
