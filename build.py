@@ -3,7 +3,10 @@
 
 import sys
 
-from cheatsheet.cli import main
+try:
+    from cheatsheet.cli import main
+except KeyboardInterrupt:  # Ctrl-C while the libraries load: nothing started, nothing to say
+    sys.exit(130)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -239,9 +239,10 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--watch", action="store_true", help="same as `watch`")
     watch = command("watch", "rebuild on change, with a live preview on 127.0.0.1",
                     [common, sheet])  # fmt: skip
-    watch.add_argument(
-        "--port", type=_port, default=8765, help="preview port (default: 8765; 0: any free one)"
-    )
+    for command_parser in (build, watch):
+        command_parser.add_argument(
+            "--port", type=_port, default=8765, help="preview port (default: 8765; 0: any free)"
+        )
     command("sections", "list the sections: slug, title, file:line, size", [common, sheet])
     command("themes", "list the themes: name and one line each", [common])
     command("init", "start a project here: a commented cheatsheet.toml and content/ "

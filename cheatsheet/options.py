@@ -51,6 +51,13 @@ class Option:
     group: str = "layout"
 
     @property
+    def noun(self) -> str:
+        """What a value is called in messages ("unknown PDF variant 'x'")."""
+        return {"pdf_variant": "PDF variant", "handout_sheet": "paper"}.get(
+            self.name, self.name.replace("_", " ")
+        )
+
+    @property
     def annotation(self) -> str:
         return {
             "int": "int",
@@ -65,7 +72,7 @@ class Option:
         if self.kind == "list":
             value = [value] if isinstance(value, str) else value
             if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-                raise OptionError(f"'{self.name}' must be a list of strings, got {value!r}")
+                raise OptionError(f"{self.name} must be a list of strings, got {value!r}")
             for item in value:
                 if self.choices and item not in self.choices:
                     raise OptionError(
@@ -74,43 +81,43 @@ class Option:
             return tuple(value)
         if self.kind == "bool":
             if not isinstance(value, bool):
-                raise OptionError(f"'{self.name}' must be true or false, got {value!r}")
+                raise OptionError(f"{self.name} must be true or false, got {value!r}")
             return value
         if self.kind == "fit" and isinstance(value, str):
             if value.lower() != "auto":
-                raise OptionError(f"'fit' must be \"auto\" or a number of pages, got {value!r}")
+                raise OptionError(f'fit must be "auto" or a number of pages, got {value!r}')
             return "auto"
         if self.kind in ("int", "fit"):
             if isinstance(value, bool) or not isinstance(value, int):
-                raise OptionError(f"'{self.name}' must be a whole number, got {value!r}")
+                raise OptionError(f"{self.name} must be a whole number, got {value!r}")
             return self._in_range(value)
         if self.kind == "float":
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise OptionError(f"'{self.name}' must be a number, got {value!r}")
+                raise OptionError(f"{self.name} must be a number, got {value!r}")
             return self._in_range(float(value))
         if not isinstance(value, str):
-            raise OptionError(f"'{self.name}' must be a string, got {value!r}")
+            raise OptionError(f"{self.name} must be a string, got {value!r}")
         if self.kind == "length":
             match = LENGTH.match(value.strip()) if len(value) < 100 else None
             if not match:
-                raise OptionError(f"'{self.name}' must be a length like '6mm' or '0.25in'")
+                raise OptionError(f"{self.name} must be a length like '6mm' or '0.25in'")
             if not self.low <= to_mm(value.strip()) <= self.high:
-                raise OptionError(f"'{self.name}' must be {self.range_text()}, got {value!r}")
+                raise OptionError(f"{self.name} must be {self.range_text()}, got {value!r}")
             return value.strip()
         if self.kind == "choice" and value:
             by_lower = {c.lower(): c for c in self.choices}
             if value.lower() not in by_lower:
                 raise OptionError(
-                    f"unknown {self.name} '{value}' (one of {', '.join(self.choices)})"
+                    f"unknown {self.noun} '{value}' (one of {', '.join(self.choices)})"
                 )
             return by_lower[value.lower()]
         if len(value) > 1000:
-            raise OptionError(f"'{self.name}' is longer than 1000 characters")
+            raise OptionError(f"{self.name} is longer than 1000 characters")
         return value
 
     def _in_range(self, value: float) -> float:
         if not math.isfinite(value) or not self.low <= value <= self.high:
-            raise OptionError(f"'{self.name}' must be {self.range_text()}, got {value!r}")
+            raise OptionError(f"{self.name} must be {self.range_text()}, got {value!r}")
         return value
 
     def range_text(self) -> str:
@@ -134,7 +141,7 @@ class Option:
                 value = float(text)
         except ValueError:
             expected = '"auto" or a number of pages' if self.kind == "fit" else "a number"
-            raise OptionError(f"'{self.name}' must be {expected}, got {text!r}") from None
+            raise OptionError(f"{self.name} must be {expected}, got {text!r}") from None
         if self.cli == "comma":
             items = [v.strip() for v in text.split(",") if v.strip()]
             value = [] if items == ["none"] else items

@@ -80,7 +80,8 @@ def theme_descriptions(config: SheetConfig) -> dict[str, str]:
                 continue
             head = css.read_text(encoding="utf-8", errors="replace")[:2000]
             comment = re.search(r"/\*\s*(.*?)\s*(?:\*/|$)", head, re.S)
-            line = comment.group(1).splitlines()[0].strip(" *") if comment else ""
+            text = " ".join(comment.group(1).replace("*", " ").split()) if comment else ""
+            line = re.split(r"(?<=\.)\s", text, maxsplit=1)[0]  # the first sentence
             found[css.stem] = line or "(no description)"
     return found
 
