@@ -328,6 +328,9 @@ def resolve_inputs(args: argparse.Namespace, overrides: dict, stack: contextlib.
             f"'{names[0]}' is not a file; sheet names and files do not mix",
             hint=_command_hint(names[0]) or "build files or sheets, one kind at a time",
         )
+    # `--content *.md` unquoted: the shell made the first file the flag's, the rest words.
+    flagged = [f for f in overrides.get("content") or () if Path(f).is_file()]
+    files = [*flagged, *files]
     paths = [_stdin_file(stack) if f == "-" else Path(f).resolve() for f in files]
     overrides["content"] = [str(p) for p in paths]
     output = overrides.get("output")

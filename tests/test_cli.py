@@ -68,6 +68,14 @@ def test_several_files_one_sheet_and_o_without_suffix(tmp_path):
     assert text.index("first") < text.index("second")
 
 
+def test_unquoted_content_glob_keeps_every_file(tmp_path):
+    make_project(tmp_path, {"a.md": "## Alpha\n\nfirst\n", "b.md": "## Beta\n\nsecond\n"})
+    result = run_cli("--content", "a.md", "b.md", "-o", "both.pdf", cwd=tmp_path)  # *.md
+    assert result.code == 0, result.err
+    text = pdf_text(tmp_path / "both.pdf")
+    assert text.index("first") < text.index("second")
+
+
 def test_quoted_glob_is_expanded(tmp_path):
     make_project(tmp_path, {"a.md": "## Alpha\n\nfirst\n", "b.md": "## Beta\n\nsecond\n"})
     result = run_cli("*.md", "-o", "all.pdf", cwd=tmp_path)
