@@ -181,23 +181,48 @@ def _add_option(group, option: Option) -> None:
             help=text,
         )
     if option.name == "orientation":
-        group.add_argument("--landscape", dest="orientation", action="store_const",
-                           const="landscape", help="same as --orientation landscape")  # fmt: skip
-        group.add_argument("--portrait", dest="orientation", action="store_const",
-                           const="portrait", help="same as --orientation portrait")  # fmt: skip
+        group.add_argument(
+            "--landscape",
+            dest="orientation",
+            action="store_const",
+            const="landscape",
+            help="same as --orientation landscape",
+        )
+        group.add_argument(
+            "--portrait",
+            dest="orientation",
+            action="store_const",
+            const="portrait",
+            help="same as --orientation portrait",
+        )
     if option.name == "fit":
-        group.add_argument("--no-fit", dest="fit", action="store_const", const=0,
-                           help="turn fitting off: print at --font-size")  # fmt: skip
+        group.add_argument(
+            "--no-fit",
+            dest="fit",
+            action="store_const",
+            const=0,
+            help="turn fitting off: print at --font-size",
+        )
 
 
 def _common_parent() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("project")
-    g.add_argument("-C", "--project", type=Path, metavar="DIR",
-                   help="project folder (default: the current folder, or the folder of the "
-                   "first file when the current one has no cheatsheet.toml)")  # fmt: skip
-    g.add_argument("-c", "--config", type=Path, metavar="TOML",
-                   help=f"config file (default: PROJECT/{CONFIG_NAME})")  # fmt: skip
+    g.add_argument(
+        "-C",
+        "--project",
+        type=Path,
+        metavar="DIR",
+        help="project folder (default: the current folder, or the folder of the "
+        "first file when the current one has no cheatsheet.toml)",
+    )
+    g.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        metavar="TOML",
+        help=f"config file (default: PROJECT/{CONFIG_NAME})",
+    )
     g.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     g.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return p
@@ -205,9 +230,13 @@ def _common_parent() -> argparse.ArgumentParser:
 
 def _sheet_parent() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("inputs", nargs="*", metavar="FILE|SHEET",
-                   help="Markdown files ('-' reads stdin), or sheet names of the project "
-                   "(default: every sheet of the project)")  # fmt: skip
+    p.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="FILE|SHEET",
+        help="Markdown files ('-' reads stdin), or sheet names of the project "
+        "(default: every sheet of the project)",
+    )
     groups = {name: p.add_argument_group(name) for name in GROUPS}
     for option in OPTIONS:
         if option.flag:
@@ -228,25 +257,35 @@ def parser() -> argparse.ArgumentParser:
 
     def command(name: str, help: str, parents: list, epilog: str | None = None):
         return commands.add_parser(
-            name, help=help, description=help, parents=parents, epilog=epilog,
+            name,
+            help=help,
+            description=help,
+            parents=parents,
+            epilog=epilog,
             formatter_class=_HelpFormatter,
-        )  # fmt: skip
+        )
 
     build = command("build", "build PDFs (the default command)", [common, sheet], EXAMPLES)
-    build.add_argument("--report", choices=("text", "json"), default="text",
-                       help="report format on stdout (default: text)")  # fmt: skip
+    build.add_argument(
+        "--report",
+        choices=("text", "json"),
+        default="text",
+        help="report format on stdout (default: text)",
+    )
     build.add_argument("--list-sections", action="store_true", help="same as `sections`")
     build.add_argument("--watch", action="store_true", help="same as `watch`")
-    watch = command("watch", "rebuild on change, with a live preview on 127.0.0.1",
-                    [common, sheet])  # fmt: skip
+    watch = command("watch", "rebuild on change, with a live preview on 127.0.0.1", [common, sheet])
     for command_parser in (build, watch):
         command_parser.add_argument(
             "--port", type=_port, default=8765, help="preview port (default: 8765; 0: any free)"
         )
     command("sections", "list the sections: slug, title, file:line, size", [common, sheet])
     command("themes", "list the themes: name and one line each", [common])
-    command("init", "start a project here: a commented cheatsheet.toml and content/ "
-            "(never overwrites)", [common])  # fmt: skip
+    command(
+        "init",
+        "start a project here: a commented cheatsheet.toml and content/ (never overwrites)",
+        [common],
+    )
     options = command("options", "list every option: key, default, values, meaning", [])
     options.add_argument("--markdown", action="store_true", help="as the README's table")
     return top
@@ -444,13 +483,19 @@ def build(args: argparse.Namespace, sheets: list, to_stdout: Path | None) -> int
             print_result(result, quiet=args.quiet, stream=stream)
     if args.report == "json":
         reports = [
-            {"sheet": r.config.name, "output": "-" if to_stdout else str(r.output),
-             "seconds": round(r.seconds, 3), **r.report.as_dict()}
+            {
+                "sheet": r.config.name,
+                "output": "-" if to_stdout else str(r.output),
+                "seconds": round(r.seconds, 3),
+                **r.report.as_dict(),
+            }
             for r in results
-        ]  # fmt: skip
+        ]
         text = json.dumps(reports if len(reports) != 1 else reports[0], ensure_ascii=False)
-        print(text if to_stdout else json.dumps(json.loads(text), indent=2, ensure_ascii=False),
-              file=stream)  # fmt: skip
+        print(
+            text if to_stdout else json.dumps(json.loads(text), indent=2, ensure_ascii=False),
+            file=stream,
+        )
     if to_stdout:
         sys.stdout.flush()
         sys.stdout.buffer.write(to_stdout.read_bytes())
@@ -690,6 +735,10 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print_error("interrupted; previous output left unchanged")
             return 130
+        except BrokenPipeError:  # `cheatsheet options | head`: the reader has had enough
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141
         except Exception as exc:  # a bug: say so briefly, with a way to get details
             if debug:
                 raise

@@ -30,9 +30,20 @@ from .options import (
 )
 
 __all__ = [
-    "CONFIG_NAME", "FOOTER_ITEMS", "HANDOUTS", "MM_PER_UNIT", "ORIENTATIONS", "PAPERS",
-    "PDF_VARIANTS", "ConfigErrors", "Project", "SheetConfig", "load_project", "slug", "to_mm",
-]  # fmt: skip
+    "CONFIG_NAME",
+    "FOOTER_ITEMS",
+    "HANDOUTS",
+    "MM_PER_UNIT",
+    "ORIENTATIONS",
+    "PAPERS",
+    "PDF_VARIANTS",
+    "ConfigErrors",
+    "Project",
+    "SheetConfig",
+    "load_project",
+    "slug",
+    "to_mm",
+]
 
 CONFIG_NAME = "cheatsheet.toml"
 NAME_BYTES = 100  # file names from titles are cut to this many bytes (most systems allow 255)
@@ -93,8 +104,9 @@ class ConfigErrors(CheatsheetError):
     """Every problem of a config file at once, one located line each."""
 
     def __init__(self, errors: list[CheatsheetError]) -> None:
-        super().__init__(errors[0].message, file=errors[0].file, line=errors[0].line,
-                         hint=errors[0].hint)  # fmt: skip
+        super().__init__(
+            errors[0].message, file=errors[0].file, line=errors[0].line, hint=errors[0].hint
+        )
         self.errors = errors
 
     def __str__(self) -> str:
@@ -264,8 +276,16 @@ def _validated(
     for key, value in table.items():
         option = BY_NAME.get(key)
         if option is None:
-            errors.append(_error(text, path, scope, key, f"unknown option '{key}'",
-                                 did_you_mean(key, OPTION_NAMES)))  # fmt: skip
+            errors.append(
+                _error(
+                    text,
+                    path,
+                    scope,
+                    key,
+                    f"unknown option '{key}'",
+                    did_you_mean(key, OPTION_NAMES),
+                )
+            )
             continue
         try:
             values[key] = option.check(value)
@@ -329,9 +349,15 @@ def _outside_project(sheet, text: str, path: Path | None, scope: str | None) -> 
     if not target.is_absolute() and _inside(sheet.project / sheet.output_path, root):
         return []
     return [
-        _error(text, path, scope, "output", f"'output' {sheet.output!r} is outside the project",
-               "a config writes inside its project only; give such a path with -o")
-    ]  # fmt: skip
+        _error(
+            text,
+            path,
+            scope,
+            "output",
+            f"'output' {sheet.output!r} is outside the project",
+            "a config writes inside its project only; give such a path with -o",
+        )
+    ]
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -52,8 +52,18 @@ def test_fit_auto_uses_the_fewest_pages_at_seven_points_then_fills_them(tmp_path
     result = run_cli(notes, "--report", "json", cwd=tmp_path)
     assert result.code == 0, result.err
     report = json.loads(result.out)
-    at_floor = run_cli(notes, "--fit", "0", "--font-size", "7", "-o", tmp_path / "floor.pdf",
-                       "--report", "json", cwd=tmp_path)  # fmt: skip
+    at_floor = run_cli(
+        notes,
+        "--fit",
+        "0",
+        "--font-size",
+        "7",
+        "-o",
+        tmp_path / "floor.pdf",
+        "--report",
+        "json",
+        cwd=tmp_path,
+    )
     floor_pages = json.loads(at_floor.out)["pages"]
     assert report["pages"] == floor_pages >= 2
     assert 7 <= report["font_size"] <= 11
@@ -114,8 +124,11 @@ def test_word_that_is_neither_file_nor_sheet(tmp_path):
     assert result.code == 2 and "'notes' is neither a file nor a sheet" in result.err
     missing = run_cli("notes.md", cwd=tmp_path)
     assert missing.code == 2 and "file 'notes.md' not found" in missing.err
-    project = make_project(tmp_path / "p", {"content/a.md": "## A\n\nx\n"},
-                           "name = 'main'\n[sheets.aws]\ncolumns = 2\n")  # fmt: skip
+    project = make_project(
+        tmp_path / "p",
+        {"content/a.md": "## A\n\nx\n"},
+        "name = 'main'\n[sheets.aws]\ncolumns = 2\n",
+    )
     inside = run_cli("nope", cwd=project)
     assert inside.code == 2 and "sheets: aws, main" in inside.err
     typo = run_cli("biuld", cwd=project)
@@ -123,22 +136,31 @@ def test_word_that_is_neither_file_nor_sheet(tmp_path):
 
 
 def test_sheet_name_in_a_project_still_works(tmp_path):
-    project = make_project(tmp_path, {"content/a.md": "## A\n\nx\n"},
-                           "name = 'main'\nfit = 0\n[sheets.small]\ncolumns = 2\n")  # fmt: skip
+    project = make_project(
+        tmp_path,
+        {"content/a.md": "## A\n\nx\n"},
+        "name = 'main'\nfit = 0\n[sheets.small]\ncolumns = 2\n",
+    )
     result = run_cli("small", "-q", cwd=project)
     assert result.code == 0, result.err
     assert sorted(p.name for p in (project / "output").iterdir()) == ["small.pdf"]
 
 
 def test_file_in_a_project_with_variants_is_one_sheet_with_the_project_settings(tmp_path):
-    project = make_project(tmp_path, {"content/a.md": "## A\n\nx\n", "extra.md": SHORT},
-                           "name = 'main'\ncolumns = 2\n[sheets.small]\ncolumns = 1\n")  # fmt: skip
+    project = make_project(
+        tmp_path,
+        {"content/a.md": "## A\n\nx\n", "extra.md": SHORT},
+        "name = 'main'\ncolumns = 2\n[sheets.small]\ncolumns = 1\n",
+    )
     result = run_cli("extra.md", "--report", "json", cwd=project)
     assert result.code == 0, result.err
     assert json.loads(result.out)["columns"] == 2
     assert sorted(p.name for p in project.iterdir()) == [
-        "cheatsheet.toml", "content", "extra.md", "extra.pdf"
-    ]  # fmt: skip
+        "cheatsheet.toml",
+        "content",
+        "extra.md",
+        "extra.pdf",
+    ]
 
 
 def test_no_cache_folder_in_the_current_folder(tmp_path, monkeypatch):

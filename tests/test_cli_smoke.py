@@ -47,9 +47,11 @@ def _built(tmp_path: Path) -> tuple[Path, Path]:
     dist = tmp_path / "dist"
     subprocess.run(
         [sys.executable, "-m", "build", "-o", str(dist), str(ROOT)],
-        check=True, capture_output=True, preexec_fn=_limit_cpu,
+        check=True,
+        capture_output=True,
+        preexec_fn=_limit_cpu,
         cwd=tmp_path,  # not the clone: `-m build` would find its build.py
-    )  # fmt: skip
+    )
     (wheel,) = dist.glob("cheatsheet-*.whl")
     (sdist,) = dist.glob("cheatsheet-*.tar.gz")
     return wheel, sdist
@@ -62,37 +64,64 @@ def test_wheel_in_a_fresh_venv_builds_a_sheet_from_an_empty_folder(tmp_path):
     so nothing is downloaded, but the package itself comes only from the wheel."""
     wheel, sdist = _built(tmp_path)
     names = zipfile.ZipFile(wheel).namelist()
-    for needed in ("cheatsheet/templates/sheet.html.j2", "cheatsheet/styles/base.css",
-                   "cheatsheet/styles/default.css", "cheatsheet/__main__.py"):  # fmt: skip
+    for needed in (
+        "cheatsheet/templates/sheet.html.j2",
+        "cheatsheet/styles/base.css",
+        "cheatsheet/styles/default.css",
+        "cheatsheet/__main__.py",
+    ):
         assert needed in names
-    assert any(n.startswith("cheatsheet/styles/fonts/") and n.endswith((".ttf", ".otf"))
-               for n in names)  # fmt: skip
+    assert any(
+        n.startswith("cheatsheet/styles/fonts/") and n.endswith((".ttf", ".otf")) for n in names
+    )
     with tarfile.open(sdist) as archive:
         members = archive.getnames()
-    for needed in ("tests/conftest.py", "tests/test_cli.py", "LICENSE", "README.md",
-                   "cheatsheet/styles/base.css"):  # fmt: skip
+    for needed in (
+        "tests/conftest.py",
+        "tests/test_cli.py",
+        "LICENSE",
+        "README.md",
+        "cheatsheet/styles/base.css",
+    ):
         assert any(m.endswith(needed) for m in members), needed
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                          check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     ours = sysconfig.get_path("purelib")
     # The dependencies from this venv, but not its (editable) cheatsheet.
     (Path(site) / "deps.pth").write_text(ours + "\n", encoding="utf-8")
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
-         "--no-index", str(wheel)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "notes.md").write_text(NOTE, encoding="utf-8")
     check = run_process(
-        "-c", "import cheatsheet, sys; print(cheatsheet.__file__)",
-        cwd=empty, command=[str(python)],
-    )  # fmt: skip
+        "-c",
+        "import cheatsheet, sys; print(cheatsheet.__file__)",
+        cwd=empty,
+        command=[str(python)],
+    )
     assert check.code == 0 and str(venv) in check.out, (check.out, check.err)
     result = run_process("notes.md", cwd=empty, command=[str(venv / "bin" / "cheatsheet")])
     assert result.code == 0, result.err
