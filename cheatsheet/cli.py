@@ -157,7 +157,9 @@ def _default_help(option: Option) -> str:
 
 
 def _add_option(group, option: Option) -> None:
-    text = (option.help + _default_help(option)).replace("%", "%%").replace("`", "")
+    values = option.range_text() if option.kind not in ("str", "list", "bool") else ""
+    values = f" [{values}]" if values else ""
+    text = (option.help + values + _default_help(option)).replace("%", "%%").replace("`", "")
     flags = ["-o", option.flag] if option.name == "output" else [option.flag]
     if option.kind == "bool":
         group.add_argument(
