@@ -236,6 +236,9 @@ def pytest_collection_modifyitems(config, items) -> None:
     if CORPUS.is_dir() and SEED_RAW.is_file():
         return
     for item in items:
-        function = getattr(item, "function", None)
-        if function is not None and _uses_shared(function):
+        functions = [getattr(item, "function", None)]
+        info = getattr(item, "_fixtureinfo", None)  # fixtures the test uses may read them too
+        for definitions in info.name2fixturedefs.values() if info else ():
+            functions += [definition.func for definition in definitions]
+        if any(f is not None and _uses_shared(f) for f in functions):
             item.add_marker(pytest.mark.skip(reason=f"needs {SHARED} (not present here)"))
