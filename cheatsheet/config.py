@@ -316,7 +316,8 @@ def _cross_checks(
     try:
         _check_placeholders(sheet.output)
     except OptionError as exc:
-        fail("output", str(exc), "write '{{' and '}}' for literal braces")
+        braces = "write '{{' and '}}' for literal braces" if "pattern" in str(exc) else None
+        fail("output", str(exc), braces)
         return problems
     if from_config:
         problems += _outside_project(sheet, text, path, scope)
