@@ -15,12 +15,13 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import markdown
-from pymdownx import arithmatex, slugs
+from pymdownx import arithmatex
 from pymdownx.emoji import gemoji, to_alt
 
 from . import emoji, formulas
 from .content import Section
 from .sanitize import clean_html
+from .slug import slugify
 
 LINE_SPAN = "__cl"
 _LINE_OPEN = re.compile(rf'<span id="{LINE_SPAN}-\d+-\d+">')
@@ -98,8 +99,8 @@ EXTENSION_CONFIGS = {
             }
         ]
     },
-    # GitHub-style ids, so a sheet's own "table of contents" links keep working.
-    "toc": {"permalink": False, "slugify": slugs.slugify(case="lower")},
+    # Heading ids made like section slugs (one slug function), so links to sections work.
+    "toc": {"permalink": False, "slugify": slugify},
 }
 
 
