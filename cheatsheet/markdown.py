@@ -20,6 +20,7 @@ from pymdownx.emoji import gemoji, to_alt
 
 from . import emoji, formulas
 from .content import Section
+from .mdext import CheatsheetExtension
 from .sanitize import clean_html
 from .slug import slugify
 
@@ -55,7 +56,22 @@ EXTENSIONS = [
     "pymdownx.smartsymbols",
     "pymdownx.emoji",
     "pymdownx.arithmatex",
+    "pymdownx.saneheaders",  # `#hashtag` at a line start is text, as on GitHub
+    "pymdownx.mark",  # ==mark==
+    "admonition",  # MkDocs `!!! note "Title"`
+    "pymdownx.details",  # MkDocs `??? note` (collapsible): printed open
+    CheatsheetExtension(),  # GitHub lists, callouts, kramdown IAL, wiki links, ... (mdext.py)
 ]
+
+
+def _diagram_as_code(source, language, css_class, options, md, **kwargs):
+    """Mermaid diagrams are not drawn (that needs a browser): the source, with a note."""
+    code = html_module.escape(source)
+    return (
+        f'<div class="diagram-source"><p class="diagram-note">{language} diagram, not drawn: '
+        f"its source</p><pre><code>{code}</code></pre></div>"
+    )
+
 
 EXTENSION_CONFIGS = {
     "pymdownx.highlight": {
@@ -96,7 +112,8 @@ EXTENSION_CONFIGS = {
                 "name": "math",
                 "class": "arithmatex",
                 "format": arithmatex.arithmatex_fenced_format(which="generic"),
-            }
+            },
+            {"name": "mermaid", "class": "mermaid", "format": _diagram_as_code},
         ]
     },
     # Heading ids made like section slugs (one slug function), so links to sections work.
@@ -127,10 +144,12 @@ class MarkdownRenderer:
         self._cache: dict[tuple[str, str], RenderedSection] = {}
 
     def render(self, section: Section) -> RenderedSection:
-        key = (section.slug, section.markdown)
+        key = (section.slug, section.markdown, section.group)
         if key not in self._cache:
             self._md.reset()
             html = clean_html(self._md.convert(section.markdown), safe=self.safe)
+            if section.group:
+                html = f'<h1 class="group">{html_module.escape(section.group)}</h1>\n' + html
             html = _absolute_sources(_code_lines(html), section.file.parent)
             # Math after sanitising (its SVG images are ours, not the user's HTML) and before
             # emoji, which would otherwise turn an emoji inside a formula's source into a tag.

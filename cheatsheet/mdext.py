@@ -1,0 +1,332 @@
+"""Our own Python-Markdown extension: what GitHub, kramdown, Obsidian and MkDocs authors write
+and no well-kept extension reads. Everything is a registered processor of Python-Markdown
+(never a regex pass over the finished HTML), so it sees the document's structure: a `$` in
+code, a `[[` in a fence or a `<branch>` in a code span are left alone.
+
+- `GitHubBlocks` (preprocessor): GitHub's block structure where Python-Markdown differs —
+  a list right after a paragraph, items nested by their content column (2 spaces for `-`),
+  fences indented 1-3 spaces, Markdown inside `<div>`/`<details>`, kramdown IAL lines that
+  would print, consecutive `$$…$$` display lines.
+- inline processors: backslash hard breaks, `[[wiki links]]`, GitHub's `` $`x`$ `` and
+  kramdown's inline `$$x$$`, angle-bracket words that are not HTML (`<branch>`) kept as text.
+- `Callouts` (block processor): GitHub alerts and Obsidian callouts, rendered like MkDocs
+  admonitions (`<div class="admonition note">` with a title), so one set of styles serves all.
+- `TableFixes` (tree processor): devhints' separator rows, `\\|` inside code in a cell.
+- `SetextGuard` (block processor): `---` under a list item or quote line is a rule, not a
+  heading underline.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+
+from markdown import Extension, Markdown
+from markdown.blockprocessors import BlockProcessor, SetextHeaderProcessor
+from markdown.inlinepatterns import HtmlInlineProcessor, InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
+
+# ----------------------------------------------------------------------------- block structure
+
+LIST_ITEM = re.compile(r"(?P<indent> *)(?P<marker>[-*+]|\d{1,9}[.)])(?P<space>[ \t]+|$)")
+FENCE = re.compile(r"(?P<indent> *)(?P<fence>`{3,}|~{3,})")
+IAL_LINE = re.compile(r" {0,3}\{:[^{}\n]{0,500}\}[ \t]*")
+HTML_OPENER = re.compile(
+    r"( {0,3}<(?:div|details|section|article|aside|center)\b)([^<>]*)(>)", re.I
+)
+DISPLAY_LINE = re.compile(r" {0,3}\$\$[^$\n]+\$\$[ \t]*")
+# Python-Markdown needs 4 spaces per nesting level (its tab length).
+NEST = 4
+
+
+class GitHubBlocks(Preprocessor):
+    """Rewrite the block structure GitHub reads into the one Python-Markdown reads.
+
+    Works line by line in one pass (linear in the input); code fences outside lists are
+    passed through untouched, except that a fence indented 1-3 spaces is dedented as
+    CommonMark says (its closing fence may be indented differently).
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        stack: list[int] = []  # content columns of the open list items
+        fence: tuple[str, int, int] | None = None  # char, length, indent to remove
+        previous = ""
+        for line in lines:
+            if fence is not None:
+                out.append(self._in_fence(line, fence, stack))
+                if _closes(line, fence[0], fence[1]):
+                    fence = None
+                    if stack:
+                        out.append("")  # the item's next line is not the fence's paragraph
+                previous = line
+                continue
+            indent = len(line) - len(line.lstrip(" "))
+            if not line.strip():
+                out.append(line)
+                previous = line
+                continue
+            if stack and not previous.strip() and indent < stack[0] and not _is_item(line):
+                stack = []  # a blank line, then text left of the list: the list has ended
+            item = LIST_ITEM.match(line)
+            opened = FENCE.match(line)
+            if opened and (opened["fence"][0] == "~" or "`" not in line[opened.end() :]):
+                removed = indent if not stack else indent - _depth_cols(stack, indent)[1]
+                fence = (opened["fence"][0], len(opened["fence"]), max(0, removed))
+                out.append(self._reindent(line, stack) if stack else line.lstrip(" "))
+                previous = line
+                continue
+            if item and indent < (stack[-1] + NEST if stack else 4):
+                after_text = previous.strip() and not stack and not _is_item(previous)
+                if after_text and _can_interrupt(item):
+                    out.append("")  # a list may interrupt a paragraph (GitHub)
+                while stack and stack[-1] > indent:
+                    stack.pop()
+                depth = len(stack)
+                width = len(item["marker"])
+                spaces = len(item["space"].expandtabs(4)) if item["space"] else 1
+                content = indent + width + (spaces if 1 <= spaces <= 4 else 1)
+                out.append(" " * (NEST * depth) + line[indent:])
+                stack.append(content)
+            elif stack:
+                out.append(self._reindent(line, stack) if indent else line)
+            else:
+                out.append(self._outside(line, previous))
+            previous = line
+        return _split_display_lines(out)
+
+    @staticmethod
+    def _reindent(line: str, stack: list[int]) -> str:
+        indent = len(line) - len(line.lstrip(" "))
+        depth, column = _depth_cols(stack, indent)
+        if depth == 0:
+            return line
+        return " " * (NEST * depth + indent - column) + line[indent:]
+
+    def _in_fence(self, line: str, fence: tuple[str, int, int], stack: list[int]) -> str:
+        if stack:
+            return self._reindent(line, stack)
+        indent = len(line) - len(line.lstrip(" "))
+        if _closes(line, fence[0], fence[1]):
+            return line.lstrip(" ")
+        return line[min(indent, fence[2]) :]
+
+    @staticmethod
+    def _outside(line: str, previous: str) -> str:
+        if IAL_LINE.fullmatch(line) and (not previous.strip() or previous.lstrip()[:1] in "|`~"):
+            return ""  # a kramdown IAL no block takes: dropped, never printed
+        opener = HTML_OPENER.match(line)
+        if opener and "markdown=" not in opener.group(2):
+            return (
+                f'{opener.group(1)}{opener.group(2)} markdown="1"{opener.group(3)}'
+                + line[opener.end() :]
+            )
+        return line
+
+
+def _is_item(line: str) -> bool:
+    return bool(LIST_ITEM.match(line)) and bool(line.strip())
+
+
+def _can_interrupt(item: re.Match[str]) -> bool:
+    """GitHub: an empty item or an ordered list not starting at 1 cannot interrupt a paragraph."""
+    marker = item["marker"]
+    return bool(item["space"]) and (marker in "-*+" or marker[:-1] == "1")
+
+
+def _depth_cols(stack: list[int], indent: int) -> tuple[int, int]:
+    """How many open items a line of this indentation belongs to, and that item's column."""
+    depth, column = 0, 0
+    for col in stack:
+        if indent >= col:
+            depth, column = depth + 1, col
+        else:
+            break
+    return depth, column
+
+
+def _closes(line: str, char: str, length: int) -> bool:
+    stripped = line.strip()
+    return len(stripped) >= length and stripped == char * len(stripped)
+
+
+def _split_display_lines(lines: list[str]) -> list[str]:
+    """kramdown/Jekyll notes put one display formula per line (`$$a$$` then `$$b$$`): each is
+    its own display block, not one block with `$$` drawn in the middle."""
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        display = DISPLAY_LINE.fullmatch(line)
+        if display and out and out[-1].strip():
+            out.append("")
+        out.append(line)
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if display and following.strip():
+            out.append("")
+    return out
+
+
+class SetextGuard(SetextHeaderProcessor):
+    """`- item` or `> quote` followed by `---` is a list or quote and a rule, never a heading."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        first = block.split("\n", 1)[0].lstrip(" ")
+        if first[:1] == ">" or LIST_ITEM.match(first):
+            return False
+        return super().test(parent, block)
+
+
+# ------------------------------------------------------------------------------------ callouts
+
+CALLOUT = re.compile(
+    r"\[!(?P<kind>[A-Za-z][\w-]{0,30})\](?P<fold>[-+]?)[ \t]*(?P<title>[^\n]{0,300})(?:\n|$)"
+)
+# Obsidian's aliases, folded onto the five GitHub kinds plus a few MkDocs ones.
+CALLOUT_KINDS = {
+    "note": "note", "info": "info", "todo": "info", "abstract": "abstract", "summary": "abstract",
+    "tldr": "abstract", "tip": "tip", "hint": "tip", "important": "important", "success": "tip",
+    "check": "tip", "done": "tip", "question": "question", "help": "question", "faq": "question",
+    "warning": "warning", "caution": "caution", "attention": "warning", "failure": "caution",
+    "fail": "caution", "missing": "caution", "danger": "caution", "error": "caution",
+    "bug": "caution", "example": "example", "quote": "quote", "cite": "quote",
+}  # fmt: skip
+
+
+class Callouts(BlockProcessor):
+    """`> [!NOTE]` (GitHub) and `> [!tip] Title` / `> [!faq]- Folded` (Obsidian) blockquotes
+    become `<div class="admonition KIND">` boxes with a title, like `!!! note` (MkDocs).
+
+    A fold mark is read and the callout printed open: paper cannot fold."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return block.startswith(">") and bool(CALLOUT.match(block.lstrip("> \t")))
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> bool:
+        block = blocks.pop(0)
+        # Only the leading quote lines; the rest of the block goes back to the parser.
+        lines = block.split("\n")
+        quoted = []
+        for index, line in enumerate(lines):
+            if not line.startswith(">"):
+                if line.strip():
+                    blocks.insert(0, "\n".join(lines[index:]))
+                break
+            quoted.append(re.sub(r"^> ?", "", line))
+        text = "\n".join(quoted)
+        match = CALLOUT.match(text)
+        if match is None:  # pragma: no cover - test() saw it
+            return False
+        written = match["kind"].lower()
+        kind = CALLOUT_KINDS.get(written, "note")
+        title = match["title"].strip() or written.capitalize()
+        box = etree.SubElement(parent, "div")
+        box.set("class", f"admonition callout {kind}")
+        heading = etree.SubElement(box, "p")
+        heading.set("class", "admonition-title")
+        heading.text = title
+        self.parser.parseChunk(box, text[match.end() :])
+        return True
+
+
+# ------------------------------------------------------------------------------------- inlines
+
+HARD_BREAK = r"\\\n"
+WIKI_LINK = r"\[\[(?P<target>[^\[\]\n|]{1,300})(?:\|(?P<label>[^\[\]\n]{1,300}))?\]\]"
+MATH_CODE = r"\$`(?P<latex>[^`\n]{1,2000})`\$"
+DOUBLE_DOLLAR = r"\$\$(?P<latex>[^$\n]{1,2000})\$\$"
+# An HTML tag whose name is a real element (or a comment / processing instruction).
+HTML_ELEMENTS = set(
+    """a abbr acronym address area article aside audio b bdi bdo big blockquote br button
+    canvas caption center cite code col colgroup data dd del details dfn dialog div dl dt em
+    embed fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 header hr i iframe img
+    input ins kbd label legend li main map mark meter nav noscript object ol optgroup option
+    output p param picture pre progress q rp rt ruby s samp script section select small source
+    span strike strong style sub summary sup svg table tbody td template textarea tfoot th
+    thead time tr track tt u ul var video wbr math""".split()  # noqa: SIM905
+)
+_TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+
+
+class HardBreak(InlineProcessor):
+    """A backslash at the end of a line is a line break (CommonMark)."""
+
+    def handleMatch(self, m, data):  # type: ignore[override]
+        return etree.Element("br"), m.start(0), m.end(0)
+
+
+class WikiLink(InlineProcessor):
+    """`[[Page]]` / `[[Page|label]]` (Obsidian): printed as the label, marked, no link."""
+
+    def handleMatch(self, m, data):  # type: ignore[override]
+        element = etree.Element("span")
+        element.set("class", "wikilink")
+        element.text = AtomicString((m["label"] or m["target"]).strip())
+        return element, m.start(0), m.end(0)
+
+
+class InlineMath(InlineProcessor):
+    """GitHub's `` $`x`$ `` and kramdown's `$$x$$` inside a paragraph: inline maths, marked
+    the way arithmatex marks it, so formulas.py draws it like any other."""
+
+    def handleMatch(self, m, data):  # type: ignore[override]
+        element = etree.Element("span")
+        element.set("class", "arithmatex")
+        element.text = AtomicString(f"\\({m['latex'].strip()}\\)")
+        return element, m.start(0), m.end(0)
+
+
+class KnownHtmlOnly(HtmlInlineProcessor):
+    """Raw HTML only for real element names: `<branch>` or `<file.txt>` stays text, as on
+    GitHub, instead of being dropped by the sanitiser as an unknown tag."""
+
+    def handleMatch(self, m, data):  # type: ignore[override]
+        text = m.group(1)
+        name = _TAG_NAME.match(text)
+        if text.startswith("<!--") or (name and name.group(1).lower() in HTML_ELEMENTS):
+            return super().handleMatch(m, data)
+        return None, None, None
+
+
+# -------------------------------------------------------------------------------------- tables
+
+SEPARATOR_CELL = re.compile(r":?-{1,200}:?")
+
+
+class TableFixes(Treeprocessor):
+    """devhints writes a separator row between groups of rows: not a data row. `\\|` in a code
+    span inside a cell is a pipe (GFM), not a backslash and a pipe."""
+
+    def run(self, root: etree.Element) -> None:
+        for body in root.iter("tbody"):
+            for row in list(body):
+                cells = list(row)
+                texts = ["".join(cell.itertext()).strip() for cell in cells]
+                if cells and all(SEPARATOR_CELL.fullmatch(t) for t in texts):
+                    body.remove(row)
+        for cell in (*root.iter("td"), *root.iter("th")):
+            # Before the inline stage (a code span's text is stashed away after it).
+            if cell.text and "\\|" in cell.text:
+                cell.text = cell.text.replace("\\|", "|")
+
+
+# ------------------------------------------------------------------------------------ register
+
+
+class CheatsheetExtension(Extension):
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.preprocessors.register(GitHubBlocks(md), "cheatsheet_blocks", 26)
+        md.parser.blockprocessors.register(SetextGuard(md.parser), "setextheader", 60)
+        md.parser.blockprocessors.register(Callouts(md.parser), "cheatsheet_callouts", 21)
+        md.inlinePatterns.register(HardBreak(HARD_BREAK, md), "cheatsheet_hard_break", 185)
+        md.inlinePatterns.register(InlineMath(MATH_CODE, md), "cheatsheet_math_code", 195)
+        double_dollar = InlineMath(DOUBLE_DOLLAR, md)  # before arithmatex's `$x$` (189.9)
+        md.inlinePatterns.register(double_dollar, "cheatsheet_double_dollar", 189.95)
+        md.inlinePatterns.register(WikiLink(WIKI_LINK, md), "cheatsheet_wiki_link", 175)
+        html = md.inlinePatterns["html"]
+        md.inlinePatterns.register(KnownHtmlOnly(html.pattern, md), "html", 90)
+        md.treeprocessors.register(TableFixes(md), "cheatsheet_tables", 25)
+
+
+def makeExtension(**kwargs):
+    return CheatsheetExtension(**kwargs)
