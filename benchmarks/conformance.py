@@ -92,6 +92,7 @@ class _Normaliser(HTMLParser):
         self.in_pre = 0
         self.pre_spans: list[bool] = []  # per open span inside <pre>: is it a code line?
         self.skip_div = 0  # open <div class="highlight"> wrappers
+        self.language: str | None = None  # of the enclosing highlight block
         self.skipped: list[str] = []  # task-list wrappers left out, closed by their end tag
 
     @property
@@ -106,8 +107,9 @@ class _Normaliser(HTMLParser):
         after_tag = self.last in ("endtag", "starttag")
         if after_tag and self.last_tag == "br":
             data = data.lstrip("\n")
+        data = data.replace('"', "&quot;")
         if not self.in_pre:
-            data = re.sub(r"\s+", " ", data)
+            data = re.sub(r"[ \t\n\r\f]+", " ", data)
             if after_tag and self.last_tag in BLOCK_TAGS:
                 data = data.lstrip() if self.last == "starttag" else data.strip()
         self.out.append(data)
@@ -118,6 +120,7 @@ class _Normaliser(HTMLParser):
         classes = (values.get("class") or "").split()
         if tag == "div" and "highlight" in classes:
             self.skip_div += 1
+            self.language = next((c for c in classes if c.startswith("language-")), None)
             return
         if self.in_pre and tag == "span":
             line = "cl" in classes
@@ -139,6 +142,10 @@ class _Normaliser(HTMLParser):
             attrs = []
         attrs = [(k, v) for k, v in attrs if k != "class"]
         language = next((c for c in classes if c.startswith("language-")), None)
+        if tag == "code" and self.in_pre and self.skip_div:
+            language = language or self.language
+            if language == "language-text":
+                language = None  # Pygments' name for "no language given"
         if tag == "code" and self.in_pre and language:
             attrs.append(("class", language))
         align = re.fullmatch(r"text-align:\s*(\w+);?", values.get("style") or "")
@@ -213,8 +220,11 @@ class _Normaliser(HTMLParser):
 
     def _char(self, char: str | None, fallback: str) -> None:
         escapes = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;"}
-        self.out.append(fallback if char is None else escapes.get(char, char))
-        self.last = "ref"
+        if char is None or char in escapes:
+            self.out.append(fallback if char is None else escapes[char])
+            self.last = "ref"
+        else:  # a character is a character, written as an entity or not
+            self.handle_data(char)
 
 
 def normalise(html: str) -> str:
@@ -222,6 +232,15 @@ def normalise(html: str) -> str:
     parser.feed(html)
     parser.close()
     text = parser.text
+    # An HTML parser adds <tbody> to a raw table; Markdown's tables have it: not a difference.
+    text = text.replace("<tbody>", "").replace("</tbody>", "")
+    # A tab in code is shown at the next 4-column stop, written as a tab or as spaces.
+    text = re.sub(
+        r"<pre>.*?</pre>",
+        lambda m: "\n".join(line.expandtabs(4) for line in m.group(0).split("\n")),
+        text,
+        flags=re.S,
+    )
     # A code block's text ends with the newline of its last line; ours may lack or add one.
     text = re.sub(r"\n*</code></pre>", "\n</code></pre>", text)
     text = text.replace("<pre><code>\n</code></pre>", "<pre><code></code></pre>")

@@ -28,6 +28,8 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
+from .sectioning import atx_heading
+
 # ----------------------------------------------------------------------------- block structure
 
 LIST_ITEM = re.compile(r"(?P<indent> *)(?P<marker>[-*+]|\d{1,9}[.)])(?P<space>[ \t]+|$)")
@@ -36,6 +38,9 @@ IAL_LINE = re.compile(r" {0,3}\{:[^{}\n]{0,500}\}[ \t]*")
 HTML_OPENER = re.compile(
     r"( {0,3}<(?:div|details|section|article|aside|center)\b)([^<>]*)(>)", re.I
 )
+THEMATIC_BREAK = re.compile(r" {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})")
+LINK_DEFINITION = re.compile(r"\[[^\]\n]{1,999}\]:")
+SETEXT_LINE = re.compile(r" {0,3}(=+|-+)[ \t]*")
 DISPLAY_LINE = re.compile(r" {0,3}\$\$[^$\n]+\$\$[ \t]*")
 # Python-Markdown needs 4 spaces per nesting level (its tab length).
 NEST = 4
@@ -54,25 +59,32 @@ class GitHubBlocks(Preprocessor):
         stack: list[int] = []  # content columns of the open list items
         fence: tuple[str, int, int] | None = None  # char, length, indent to remove
         previous = ""
+        paragraph: list[int] = []  # indices in `out` of the current top-level paragraph
         for line in lines:
             if fence is not None:
-                out.append(self._in_fence(line, fence, stack))
-                if _closes(line, fence[0], fence[1]):
+                closing = _closes(line, fence[0], fence[1], _depth_cols(stack, 99999)[1])
+                out.append(self._in_fence(line, fence, stack, closing))
+                if closing:
                     fence = None
-                    if stack:
-                        out.append("")  # the item's next line is not the fence's paragraph
+                    out.append("")  # the next line starts a paragraph, not the fence's tail
                 previous = line
                 continue
             indent = len(line) - len(line.lstrip(" "))
             if not line.strip():
                 out.append(line)
+                paragraph.clear()
                 previous = line
                 continue
             if stack and not previous.strip() and indent < stack[0] and not _is_item(line):
                 stack = []  # a blank line, then text left of the list: the list has ended
             item = LIST_ITEM.match(line)
             opened = FENCE.match(line)
-            if opened and (opened["fence"][0] == "~" or "`" not in line[opened.end() :]):
+            base = _depth_cols(stack, indent)[1] if stack else 0
+            if (
+                opened
+                and indent - base <= 3
+                and (opened["fence"][0] == "~" or "`" not in line[opened.end() :])
+            ):
                 removed = indent if not stack else indent - _depth_cols(stack, indent)[1]
                 fence = (opened["fence"][0], len(opened["fence"]), max(0, removed))
                 out.append(self._reindent(line, stack) if stack else line.lstrip(" "))
@@ -93,9 +105,49 @@ class GitHubBlocks(Preprocessor):
             elif stack:
                 out.append(self._reindent(line, stack) if indent else line)
             else:
-                out.append(self._outside(line, previous))
+                self._top_level(line, previous, out, paragraph)
+                previous = line
+                continue
+            paragraph.clear()
             previous = line
         return _split_display_lines(out)
+
+    def _top_level(self, line: str, previous: str, out: list[str], paragraph: list[int]) -> None:
+        """A line outside lists and fences: headings as CommonMark reads them (ATX indented
+        up to 3 spaces, setext under a paragraph of several lines), IAL, HTML openers."""
+        indent = len(line) - len(line.lstrip(" "))
+        underline = SETEXT_LINE.fullmatch(line)
+        if underline and paragraph:
+            level = "#" if underline.group(1)[0] == "=" else "##"
+            text = " ".join(out[i].strip() for i in paragraph)
+            out[paragraph[0]] = f"{level} {text}"
+            del out[paragraph[0] + 1 :]
+            out.append("")
+            paragraph.clear()
+            return
+        if THEMATIC_BREAK.fullmatch(line):
+            out.append(line)
+            paragraph.clear()
+            return
+        atx = atx_heading(line)
+        if atx and atx[1]:
+            out.append("#" * atx[0] + " " + atx[1])
+            paragraph.clear()
+            return
+        first = line.lstrip(" ")
+        starts_block = (
+            (indent > 3 and not paragraph)
+            or first[:1] in (">", "<", "|")
+            or bool(FENCE.match(first))
+            or first.startswith("$$")
+            or (not paragraph and bool(LINK_DEFINITION.match(first)))
+        )
+        lazy = not paragraph and previous.lstrip(" ")[:1] == ">"  # a quote's lazy line
+        if starts_block or lazy or not line.strip():
+            paragraph.clear()
+        else:
+            paragraph.append(len(out))
+        out.append(self._outside(line, previous))
 
     @staticmethod
     def _reindent(line: str, stack: list[int]) -> str:
@@ -105,11 +157,13 @@ class GitHubBlocks(Preprocessor):
             return line
         return " " * (NEST * depth + indent - column) + line[indent:]
 
-    def _in_fence(self, line: str, fence: tuple[str, int, int], stack: list[int]) -> str:
+    def _in_fence(
+        self, line: str, fence: tuple[str, int, int], stack: list[int], closing: bool
+    ) -> str:
         if stack:
             return self._reindent(line, stack)
         indent = len(line) - len(line.lstrip(" "))
-        if _closes(line, fence[0], fence[1]):
+        if closing:
             return line.lstrip(" ")
         return line[min(indent, fence[2]) :]
 
@@ -147,9 +201,12 @@ def _depth_cols(stack: list[int], indent: int) -> tuple[int, int]:
     return depth, column
 
 
-def _closes(line: str, char: str, length: int) -> bool:
+def _closes(line: str, char: str, length: int, base: int = 0) -> bool:
+    """A closing fence: the fence character, at least as many, indented at most 3 spaces
+    (relative to the list item's content)."""
     stripped = line.strip()
-    return len(stripped) >= length and stripped == char * len(stripped)
+    indent = len(line) - len(line.lstrip(" "))
+    return 0 <= indent - base <= 3 and len(stripped) >= length and stripped == char * len(stripped)
 
 
 def _split_display_lines(lines: list[str]) -> list[str]:
