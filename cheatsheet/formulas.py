@@ -54,6 +54,8 @@ REFERENCE_SIZE = 20.0
 MATH_SCALE = 1.08
 # ziamath's padding around the ink, in reference pixels: keeps antialiased edges unclipped.
 MARGIN = 0.6
+# Longer sources are refused (a 10,000-term formula took minutes); real ones are far shorter.
+MAX_FORMULA_CHARS = 3000
 # A formula taller than this (in em) is a rendering failure, not something to print.
 MAX_HEIGHT_EM = 40.0
 
@@ -136,6 +138,11 @@ def typeset(latex: str, display: bool) -> Formula | FormulaError:
 
 
 def _typeset(latex: str, display: bool) -> Formula | FormulaError:
+    if len(latex) > MAX_FORMULA_CHARS:
+        return FormulaError(
+            f"formula is {len(latex):,} characters long, over the limit of {MAX_FORMULA_CHARS:,}"
+            " (typesetting time grows faster than its length); split it"
+        )
     size = REFERENCE_SIZE * MATH_SCALE
     try:
         with warnings.catch_warnings():

@@ -20,12 +20,12 @@ from pymdownx.emoji import gemoji, to_alt
 
 from . import emoji, formulas
 from .content import Section
-from .mdext import CheatsheetExtension
+from .mdext import PLAIN_FENCE, CheatsheetExtension, plain_fence
 from .sanitize import clean_html
 from .slug import slugify
 
 LINE_SPAN = "__cl"
-_LINE_OPEN = re.compile(rf'<span id="{LINE_SPAN}-\d+-\d+">')
+_LINE_OPEN = re.compile(rf'<span id="{LINE_SPAN}-p?\d+-\d+">')
 _LINE_END = re.compile(r"\n</span>")
 _TAG = re.compile(r"<[^>]+>")
 _TOKEN_BOUNDARY = re.compile(r'</span>(?=<span class="(?!cl))')
@@ -114,6 +114,7 @@ EXTENSION_CONFIGS = {
                 "format": arithmatex.arithmatex_fenced_format(which="generic"),
             },
             {"name": "mermaid", "class": "mermaid", "format": _diagram_as_code},
+            {"name": PLAIN_FENCE, "class": "text", "format": plain_fence},
         ]
     },
     # Heading ids made like section slugs (one slug function), so links to sections work.

@@ -18,17 +18,28 @@ code, a `[[` in a fence or a `<branch>` in a code span are left alone.
 
 from __future__ import annotations
 
+import html
+import itertools
 import re
 import xml.etree.ElementTree as etree
 
 from markdown import Extension, Markdown
 from markdown.blockprocessors import BlockProcessor, SetextHeaderProcessor
-from markdown.inlinepatterns import HtmlInlineProcessor, InlineProcessor
+from markdown.inlinepatterns import (
+    HtmlInlineProcessor,
+    ImageInlineProcessor,
+    ImageReferenceInlineProcessor,
+    InlineProcessor,
+    LinkInlineProcessor,
+    ReferenceInlineProcessor,
+    ShortImageReferenceInlineProcessor,
+    ShortReferenceInlineProcessor,
+)
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from .sectioning import atx_heading
+from .sectioning import PLAIN_LANGUAGES, atx_heading, known_languages
 
 # ----------------------------------------------------------------------------- block structure
 
@@ -60,13 +71,24 @@ class GitHubBlocks(Preprocessor):
         fence: tuple[str, int, int] | None = None  # char, length, indent to remove
         previous = ""
         paragraph: list[int] = []  # indices in `out` of the current top-level paragraph
+        code: set[int] = set()  # indices in `out` of fenced code lines
+        plain: list[str] | None = None  # a top-level plain-text fence's lines, stashed here
         for line in lines:
             if fence is not None:
                 closing = _closes(line, fence[0], fence[1], _depth_cols(stack, 99999)[1])
-                out.append(self._in_fence(line, fence, stack, closing))
+                if plain is not None:
+                    if closing:
+                        out.extend(["", self._stash_plain(plain), ""])
+                        plain = None
+                    else:
+                        plain.append(self._in_fence(line, fence, stack, False))
+                else:
+                    code.add(len(out))
+                    out.append(self._in_fence(line, fence, stack, closing))
+                    if closing:
+                        out.append("")  # the next line starts a paragraph, not the fence's tail
                 if closing:
                     fence = None
-                    out.append("")  # the next line starts a paragraph, not the fence's tail
                 previous = line
                 continue
             indent = len(line) - len(line.lstrip(" "))
@@ -87,6 +109,13 @@ class GitHubBlocks(Preprocessor):
             ):
                 removed = indent if not stack else indent - _depth_cols(stack, indent)[1]
                 fence = (opened["fence"][0], len(opened["fence"]), max(0, removed))
+                line = _known_language(line, opened.end())
+                if not stack and line.endswith(PLAIN_FENCE):
+                    plain = []  # stashed whole on its closing line (superfences would splice
+                    paragraph.clear()  # the document once per fence: quadratic)
+                    previous = line
+                    continue
+                code.add(len(out))
                 out.append(self._reindent(line, stack) if stack else line.lstrip(" "))
                 previous = line
                 continue
@@ -110,7 +139,12 @@ class GitHubBlocks(Preprocessor):
                 continue
             paragraph.clear()
             previous = line
-        return _split_display_lines(out)
+        if plain is not None:  # a fence left open runs to the end of the document
+            out.extend(["", self._stash_plain(plain), ""])
+        return _split_display_lines(_defuse_unclosed_tags(out, code))
+
+    def _stash_plain(self, lines: list[str]) -> str:
+        return self.md.htmlStash.store(plain_fence("\n".join(lines), "text", "", {}, self.md))
 
     def _top_level(self, line: str, previous: str, out: list[str], paragraph: list[int]) -> None:
         """A line outside lists and fences: headings as CommonMark reads them (ATX indented
@@ -178,6 +212,74 @@ class GitHubBlocks(Preprocessor):
                 + line[opener.end() :]
             )
         return line
+
+
+# More unterminated `<tag` starts than this in a document make Python's HTML parser quadratic
+# (`<div` x 50,000 took 78 s); past it they are written as text, as a browser shows them.
+MAX_UNCLOSED_TAGS = 100
+TAG_START = re.compile(r"<[A-Za-z/!?]")
+
+
+def _defuse_unclosed_tags(lines: list[str], code: set[int]) -> list[str]:
+    """Escape `<` that opens a tag never closed before the next `<`, when there are many."""
+    unclosed = 0
+    for index, line in enumerate(lines):
+        if index in code or "<" not in line:
+            continue
+        starts = [m.start() for m in TAG_START.finditer(line)]
+        for position, start in enumerate(starts):
+            end = starts[position + 1] if position + 1 < len(starts) else len(line)
+            if ">" not in line[start:end]:
+                unclosed += 1
+    if unclosed <= MAX_UNCLOSED_TAGS:
+        return lines
+    out = list(lines)
+    for index, line in enumerate(lines):
+        if index in code or "<" not in line:
+            continue
+        starts = [m.start() for m in TAG_START.finditer(line)] + [len(line)]
+        pieces, last = [], 0
+        for start, following in itertools.pairwise(starts):
+            if ">" not in line[start:following]:
+                pieces.append(line[last:start] + "<\u2060")  # a word joiner: not a tag
+                last = start + 1
+        out[index] = "".join(pieces) + line[last:]
+    return out
+
+
+PLAIN_FENCE = "cheatsheet-plain"
+_PLAIN_NAMES = {"", "text", "plain", "plaintext", "none", "txt"}
+
+
+def _known_language(line: str, info_start: int) -> str:
+    """A fence with no language, a plain-text one or an unknown one goes to our plain-text
+    formatter (`plain_fence`) instead of the highlighter, which builds a Pygments formatter
+    and searches all lexers for every block (20,000 unknown-language fences took 38 s). The
+    content stage has already warned about an unknown language, once per file.
+    Fences with options (`title=`, `hl_lines=`) stay with the highlighter, which reads them."""
+    info = line[info_start:].strip()
+    if "=" in info or "{" in info or len(info.split()) > 1:
+        return line
+    name = info.lower()
+    if name in _PLAIN_NAMES or (name not in known_languages() and name not in PLAIN_LANGUAGES):
+        return line[:info_start] + PLAIN_FENCE
+    return line
+
+
+_PLAIN_BLOCKS = itertools.count()
+
+
+def plain_fence(source: str, language: str, css_class: str, options, md, **kwargs) -> str:
+    """Plain text in exactly the markup the highlighter gives its `text` lexer (one span per
+    line, which the code-line stage turns into wrapped lines)."""
+    block = next(_PLAIN_BLOCKS)
+    lines = source.split("\n")
+    spans = "".join(
+        f'<span id="__cl-p{block}-{number}">{html.escape(text, quote=False)}\n</span>'
+        for number, text in enumerate(lines, 1)
+    )
+    pre = f"<pre><span></span><code>{spans}</code></pre>"
+    return f'<div class="language-text highlight">{pre}</div>'
 
 
 def _is_item(line: str) -> bool:
@@ -345,6 +447,64 @@ class KnownHtmlOnly(HtmlInlineProcessor):
         return None, None, None
 
 
+# ---------------------------------------------------------------------- bounded inline scanning
+
+# Link text longer than this is not link text: Python-Markdown's bracket matcher walks to the
+# end of the paragraph for every `[` without a partner (`[^` x 100,000 took minutes).
+MAX_LINK_TEXT = 2000
+FOOTNOTE_REF = r"\[\^([^\]\n]{1,200})\]"
+
+
+class _BoundedText:
+    def getText(self, data: str, index: int) -> tuple[str, int, bool]:
+        if data.find("]", index, index + MAX_LINK_TEXT) < 0:
+            return "", index, False  # no closing bracket near: not a link (found in C, fast)
+        return super().getText(data[: index + MAX_LINK_TEXT], index)  # type: ignore[misc]
+
+
+class BoundedLink(_BoundedText, LinkInlineProcessor):
+    pass
+
+
+class BoundedImage(_BoundedText, ImageInlineProcessor):
+    pass
+
+
+class BoundedReference(_BoundedText, ReferenceInlineProcessor):
+    pass
+
+
+class BoundedImageReference(_BoundedText, ImageReferenceInlineProcessor):
+    pass
+
+
+class BoundedShortReference(_BoundedText, ShortReferenceInlineProcessor):
+    pass
+
+
+class BoundedShortImageReference(_BoundedText, ShortImageReferenceInlineProcessor):
+    pass
+
+
+def _bound_link_scanning(md: Markdown) -> None:
+    for name, kind in (
+        ("link", BoundedLink),
+        ("image_link", BoundedImage),
+        ("reference", BoundedReference),
+        ("image_reference", BoundedImageReference),
+        ("short_reference", BoundedShortReference),
+        ("short_image_ref", BoundedShortImageReference),
+    ):
+        if name in md.inlinePatterns:
+            old = md.inlinePatterns[name]
+            priority = md.inlinePatterns.get_index_for_name(name)
+            priority = md.inlinePatterns._priority[priority].priority
+            md.inlinePatterns.register(kind(old.pattern, md), name, priority)
+    if "footnote" in md.inlinePatterns:
+        old = md.inlinePatterns["footnote"]
+        md.inlinePatterns.register(type(old)(FOOTNOTE_REF, old.footnotes), "footnote", 175)
+
+
 # -------------------------------------------------------------------------------------- tables
 
 SEPARATOR_CELL = re.compile(r":?-{1,200}:?")
@@ -383,6 +543,7 @@ class CheatsheetExtension(Extension):
         html = md.inlinePatterns["html"]
         md.inlinePatterns.register(KnownHtmlOnly(html.pattern, md), "html", 90)
         md.treeprocessors.register(TableFixes(md), "cheatsheet_tables", 25)
+        _bound_link_scanning(md)
 
 
 def makeExtension(**kwargs):

@@ -9,6 +9,7 @@ spaces must cost microseconds, not minutes).
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import itertools
 import re
@@ -177,6 +178,7 @@ def scan(lines: list[str], path: Path, start: int, max_nesting: int = 20) -> lis
     previous_blank = True
     previous_paragraph = False
     languages: dict[str, int] = {}
+    markup = (0, start)  # inline markup characters in the current paragraph, its first line
     for index in range(start, len(lines)):
         line = lines[index]
         if fence:
@@ -190,6 +192,15 @@ def scan(lines: list[str], path: Path, start: int, max_nesting: int = 20) -> lis
             previous_blank, previous_paragraph = False, False
             continue
         _check_nesting(line, path, index + 1, max_nesting)
+        markup = _count_markup(line, markup, index)
+        if markup[0] > MAX_INLINE_MARKS:
+            raise CheatsheetError(
+                f"this paragraph has over {MAX_INLINE_MARKS:,} inline markup characters "
+                "(* _ ~ ^ = [ ] ` $ < &), which the Markdown parser handles in quadratic time",
+                file=path,
+                line=markup[1] + 1,
+                hint="put it in a code block (```) or split it into paragraphs",
+            )
         _track_html_blocks(line, index, open_html)
         atx = atx_heading(line)
         setext = SETEXT.fullmatch(line)
@@ -223,6 +234,23 @@ def scan(lines: list[str], path: Path, start: int, max_nesting: int = 20) -> lis
             hint=f"add </{tag}>",
         )
     return headings
+
+
+# Python-Markdown rebuilds a paragraph's text for every inline match: a paragraph with tens
+# of thousands of marks (`[^` x 100,000) takes minutes. Real prose has a few hundred at most.
+MAX_INLINE_MARKS = 10_000
+_MARKS = str.maketrans("", "", "*_~^=[]`$<&")
+
+
+def _count_markup(line: str, markup: tuple[int, int], index: int) -> tuple[int, int]:
+    """Running count of inline markup characters per paragraph (tables are per cell: skipped)."""
+    stripped = line.strip()
+    if not stripped or stripped.startswith("|"):
+        return 0, index + 1
+    if stripped.startswith("$$"):
+        return markup  # display maths: its `_` and `^` are the formula's, not Markdown's
+    count = len(line) - len(line.translate(_MARKS))
+    return markup[0] + count, markup[1]
 
 
 HTML_BLOCK_TAGS = "div|details|table|section|article|aside|figure|blockquote|center|dl|ul|ol"
@@ -386,9 +414,9 @@ def _shift_headings(
 ) -> str:
     """Rewrite headings as ATX with the section heading at level 2, keeping line numbers."""
     chunk = list(lines[start:end])
-    for heading in headings:
-        if not start <= heading.index < end:
-            continue
+    first = bisect.bisect_left(headings, start, key=lambda h: h.index)
+    last = bisect.bisect_left(headings, end, key=lambda h: h.index)
+    for heading in headings[first:last]:  # only this section's (50,000 headings: linear)
         new_level = min(6, max(2, heading.level - level + 2))
         chunk[heading.index - start] = "#" * new_level + " " + heading.text
         if heading.setext:
