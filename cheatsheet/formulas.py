@@ -54,6 +54,8 @@ REFERENCE_SIZE = 20.0
 MATH_SCALE = 1.08
 # ziamath's padding around the ink, in reference pixels: keeps antialiased edges unclipped.
 MARGIN = 0.6
+# No formula is wider than this (in em); a cache entry that says so is damaged.
+MAX_WIDTH_EM = 2000.0
 # Longer sources are refused (a 10,000-term formula took minutes); real ones are far shorter.
 MAX_FORMULA_CHARS = 3000
 # A formula taller than this (in em) is a rendering failure, not something to print.
@@ -107,13 +109,64 @@ def _ziamath_settings() -> Iterator[None]:
 DISK_CACHE: Path | None = None
 
 
-def _cache_file(latex: str, display: bool) -> Path | None:
-    if DISK_CACHE is None:
-        return None
+@functools.lru_cache(maxsize=1)
+def engine_identity() -> str:
+    """What a drawing depends on besides its source: the typesetter, the font, our settings."""
     from importlib.metadata import version
 
-    key = f"{version('ziamath')}|{REFERENCE_SIZE}|{MATH_SCALE}|{MARGIN}|{INK}|{display}|{latex}"
-    return DISK_CACHE / "math" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+    import ziamath
+
+    font = Path(ziamath.__file__).parent / "fonts" / "STIXTwoMath-Regular.ttf"
+    font_hash = hashlib.sha256(font.read_bytes()).hexdigest()[:16] if font.is_file() else "?"
+    return (
+        f"ziamath {version('ziamath')}|ziafont {version('ziafont')}|font {font_hash}|"
+        f"{REFERENCE_SIZE}|{MATH_SCALE}|{MARGIN}|{INK}"
+    )
+
+
+def cache_key(latex: str, display: bool) -> str:
+    """sha256 of engine, font, settings and source: an entry can only be this formula's."""
+    text = f"{engine_identity()}|{'display' if display else 'inline'}|{latex}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _cache_file(key: str) -> Path | None:
+    if DISK_CACHE is None:
+        return None
+    return DISK_CACHE / "math" / f"{key[:32]}.json"
+
+
+def _read_entry(path: Path, key: str) -> Formula | None:
+    """The cached drawing, or None when the entry is missing, foreign or damaged.
+
+    The cache folder may be committed, copied or edited by anyone: an entry is used only if
+    it names the exact key, has the right types and sizes a formula can have, and its SVG is
+    an SVG. Anything else is treated as missing (and overwritten)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("key") != key:
+        return None
+    svg, sizes = data.get("svg"), [data.get(name) for name in ("width", "height", "depth")]
+    if not isinstance(svg, str) or not svg.startswith("<svg") or not svg.endswith("</svg>"):
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in sizes):
+        return None
+    width, height, depth = (float(v) for v in sizes)
+    if not all(map(math.isfinite, (width, height, depth))):
+        return None
+    if not (0 < width < MAX_WIDTH_EM and 0 < height < MAX_HEIGHT_EM and abs(depth) <= height):
+        return None
+    return Formula(svg=svg, width=width, height=height, depth=depth)
+
+
+def _write_entry(path: Path, key: str, formula: Formula) -> None:
+    with contextlib.suppress(OSError):  # a read-only project simply goes without
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_suffix(f".{os.getpid()}.tmp")
+        temp.write_text(json.dumps({"key": key, **asdict(formula)}), encoding="utf-8")
+        os.replace(temp, path)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -123,17 +176,17 @@ def typeset(latex: str, display: bool) -> Formula | FormulaError:
     Never raises: any failure of the parser or the typesetter becomes a `FormulaError`
     (failures are not stored on disk, so their warning shows on every build).
     """
-    path = _cache_file(latex, display)
-    if path is not None and path.is_file():
-        with contextlib.suppress(OSError, ValueError, TypeError):
-            return Formula(**json.loads(path.read_text(encoding="utf-8")))
+    path = None
+    if DISK_CACHE is not None:
+        key = cache_key(latex, display)
+        path = _cache_file(key)
+        if path is not None and path.is_file():
+            cached = _read_entry(path, key)
+            if cached is not None:
+                return cached
     result = _typeset(latex, display)
     if path is not None and isinstance(result, Formula):
-        with contextlib.suppress(OSError):  # a read-only project simply goes without
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp = path.with_suffix(f".{os.getpid()}.tmp")
-            temp.write_text(json.dumps(asdict(result)), encoding="utf-8")
-            os.replace(temp, path)
+        _write_entry(path, key, result)
     return result
 
 
@@ -239,14 +292,42 @@ def replace_in_html(fragment: str, source: str, file: Path, line: int) -> str:
         found = _find(source, latex, cursor)
         if found >= 0:
             cursor = found + len(latex)
+        at = line + source.count("\n", 0, found) if found >= 0 else line
+        missing = missing_glyphs(latex)
+        if missing:
+            names = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in missing)
+            warn(
+                f"missing glyph: the maths font (STIX Two Math) has no {names}, used in formula "
+                f"'{latex[:40]}'; it prints as an empty box (write it as LaTeX, e.g. x_y)",
+                file,
+                at,
+            )
         if isinstance(result, Formula):
             return display_html(result, latex) if display else inline_html(result, latex)
-        at = line + source.count("\n", 0, found) if found >= 0 else line
         shown = latex if len(latex) <= 60 else latex[:57] + "..."
         warn(f"cannot typeset formula '{shown}': {result.reason}; shown as source", file, at)
         return error_html(latex, display)
 
     return MARKERS.sub(replace, fragment)
+
+
+@functools.lru_cache(maxsize=1)
+def _math_font_characters() -> frozenset[int]:
+    import ziamath
+    from fontTools.ttLib import TTFont
+
+    font = Path(ziamath.__file__).parent / "fonts" / "STIXTwoMath-Regular.ttf"
+    with TTFont(font, lazy=True) as ttf:
+        return frozenset(ttf.getBestCmap())
+
+
+def missing_glyphs(latex: str) -> list[str]:
+    """Characters of a formula's source that the maths font cannot draw (ASCII always can)."""
+    others = {c for c in latex if ord(c) > 127 and not c.isspace()}
+    if not others:
+        return []
+    known = _math_font_characters()
+    return sorted(c for c in others if ord(c) not in known)
 
 
 def _find(source: str, latex: str, start: int) -> int:

@@ -20,8 +20,10 @@ from pymdownx.emoji import gemoji, to_alt
 
 from . import emoji, formulas
 from .content import Section
+from .errors import warn
 from .mdext import PLAIN_FENCE, CheatsheetExtension, plain_fence
 from .sanitize import clean_html
+from .sectioning import printable
 from .slug import slugify
 
 LINE_SPAN = "__cl"
@@ -148,7 +150,10 @@ class MarkdownRenderer:
         key = (section.slug, section.markdown, section.group)
         if key not in self._cache:
             self._md.reset()
-            html = clean_html(self._md.convert(section.markdown), safe=self.safe)
+            dropped: list[str] = []
+            html = clean_html(self._md.convert(section.markdown), self.safe, dropped)
+            _warn_dropped_links(dropped, section)
+            html = _show_bidi_controls(html)
             if section.group:
                 html = f'<h1 class="group">{html_module.escape(section.group)}</h1>\n' + html
             html = _absolute_sources(_code_lines(html), section.file.parent)
@@ -164,6 +169,39 @@ class MarkdownRenderer:
                 line=section.line,
             )
         return self._cache[key]
+
+
+def _warn_dropped_links(urls: list[str], section: Section) -> None:
+    """One warning per dropped link, at the line of the section where its target is written."""
+    lines = section.markdown.split("\n")
+    for url in dict.fromkeys(urls):
+        target = html_module.unescape(url)
+        offset = next((n for n, line in enumerate(lines) if target in line), 0)
+        shown = printable(target, 60)
+        warn(
+            f"link to '{shown}' left out of the PDF (only http(s), mailto and #section "
+            "links are kept; a relative link would point into your disk); its text is kept",
+            section.file,
+            section.line + offset,
+        )
+
+
+# Trojan source (CVE-2021-42574): bidi controls make code read differently from how it runs.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_CODE_ELEMENT = re.compile(r"<code\b[^>]*>.*?</code>", re.S)
+
+
+def _show_bidi_controls(html: str) -> str:
+    """Bidi controls inside code are drawn as a visible mark (`⟦U+202E⟧`), not applied."""
+    if not BIDI_CONTROLS.search(html):
+        return html
+
+    def visible(match: re.Match[str]) -> str:
+        return BIDI_CONTROLS.sub(
+            lambda c: f'<span class="bidi-control">⟦U+{ord(c.group()):04X}⟧</span>', match.group()
+        )
+
+    return _CODE_ELEMENT.sub(visible, html)
 
 
 def _block_sizes(html: str) -> str:

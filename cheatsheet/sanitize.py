@@ -41,18 +41,58 @@ STYLE_PROPERTIES = {
     "color", "background-color", "font-weight", "font-style", "font-size", "text-align",
     "text-decoration", "vertical-align", "width", "height", "max-width", "white-space",
 }  # fmt: skip
-URL_SCHEMES = {"http", "https", "mailto", "file", "data", "emoji"}
+# `javascript` only so that the filter below sees such links (and warns) instead of nh3
+# dropping them silently; no element keeps one.
+URL_SCHEMES = {"http", "https", "mailto", "file", "data", "emoji", "javascript"}
+# Links in a PDF become URI actions: only the web, mail and the document itself. `data:`,
+# `javascript:` and `file:` are attacks or leaks; a relative link would become
+# `file:///home/<user>/...` (the author's path) in the PDF.
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+# Cells spanning more than this are clamped: `<td colspan="100000000">` made the layout
+# allocate gigabytes (the HTML standard's own limits are 1000 and 65534).
+MAX_COLSPAN = 100
+MAX_ROWSPAN = 1000
 
 
-def clean_html(html: str, safe: bool = False) -> str:
-    """Sanitise one section's HTML; `safe` strips every tag Markdown did not generate."""
+def clean_html(html: str, safe: bool = False, dropped: list[str] | None = None) -> str:
+    """Sanitise one section's HTML; `safe` strips every tag Markdown did not generate.
+
+    Links that are not http(s), mailto or `#in-document` lose their target (the text stays)
+    and are appended to `dropped`, so the caller can warn with the line they come from."""
+
+    def attribute(element: str, name: str, value: str) -> str | None:
+        if element == "a" and name == "href":
+            return _allowed_link(value, dropped)
+        if name in ("src", "href") and value.strip().lower().startswith("javascript:"):
+            return None
+        if name in ("colspan", "rowspan"):
+            return _clamped_span(value, MAX_COLSPAN if name == "colspan" else MAX_ROWSPAN)
+        return value
+
     return nh3.clean(
         html,
         tags=MARKDOWN_TAGS if safe else RAW_TAGS,
         clean_content_tags=DROPPED_WITH_CONTENT,
         attributes=ATTRIBUTES if safe else RAW_ATTRIBUTES,
+        attribute_filter=attribute,
         filter_style_properties=None if safe else STYLE_PROPERTIES,
         url_schemes=URL_SCHEMES,
         link_rel=None,
         strip_comments=True,
     )
+
+
+def _allowed_link(url: str, dropped: list[str] | None) -> str | None:
+    stripped = url.strip()
+    if stripped.startswith("#") or stripped.lower().startswith(LINK_SCHEMES):
+        return url
+    if dropped is not None:
+        dropped.append(url)
+    return None
+
+
+def _clamped_span(value: str, limit: int) -> str | None:
+    digits = value.strip()
+    if not digits.isdigit():
+        return None  # not a number: the cell spans one column, as browsers read it
+    return str(max(1, min(int(digits[:12]), limit)))

@@ -163,6 +163,22 @@ def check_language(info: str, path: Path, line: int, seen: dict[str, int] | None
         )
 
 
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _check_bidi(line: str, path: Path, number: int) -> None:
+    """Trojan source: bidi controls in code make it display differently from how it runs."""
+    found = BIDI_CONTROLS.findall(line)
+    if found:
+        names = ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in found))
+        warn(
+            f"code contains invisible bidirectional control characters ({names}) that can make "
+            "it read differently from how it runs; they are shown as marks in the PDF",
+            path,
+            number,
+        )
+
+
 def _close_names(language: str) -> list[str]:
     if len(language) > 40:
         return []
@@ -184,7 +200,11 @@ def scan(lines: list[str], path: Path, start: int, max_nesting: int = 20) -> lis
         if fence:
             if is_fence_close(line, fence[0], fence[1]):
                 fence = None
+            else:
+                _check_bidi(line, path, index + 1)
             continue
+        if "`" in line:
+            _check_bidi(line, path, index + 1)
         opened = fence_open(line)
         if opened:
             fence = (opened[0], opened[1], index)
