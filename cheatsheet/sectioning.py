@@ -23,6 +23,7 @@ from pygments.util import ClassNotFound
 from .errors import CheatsheetError, did_you_mean, warn
 from .slug import plain_title, slugify, unique
 
+RULE = re.compile(r" {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})")
 SETEXT = re.compile(r" {0,3}(?P<bar>=+|-+)[ \t]*")
 LINK_DEF = re.compile(r" {0,3}\[(?!\^)[^\]\n]{1,999}\]:[ \t]*\S")
 FOOTNOTE_DEF = re.compile(r" {0,3}\[\^(?P<id>[^\]\s]{1,100})\]:")
@@ -362,7 +363,7 @@ def auto_level(headings: list[Heading], lines: list[str]) -> int:
         largest = max(
             sum(len(line) + 1 for line in lines[a:b]) for a, b in itertools.pairwise(cuts)
         )
-        if deeper and count < MIN_SECTIONS and largest > GIANT_SECTION:
+        if deeper and count < MIN_SECTIONS and (largest > GIANT_SECTION or count < 3):
             continue
         return level
     return levels[-1]
@@ -396,7 +397,7 @@ def split_sections(
     slugs: set[str] = set()
     bounds = [h.index for h in cuts] + [len(lines)]
     intro_end = bounds[0]
-    if any(line.strip() for line in lines[body_start:intro_end]):
+    if any(line.strip() and not RULE.fullmatch(line) for line in lines[body_start:intro_end]):
         intro_title = title or path.stem
         body = f"## {intro_title}\n" + "\n".join(lines[body_start:intro_end])
         sections.append(make_section(intro_title, path, body_start + 1, body, False, slugs))

@@ -1,0 +1,146 @@
+"""GitHub-flavoured constructs authors hit daily, and the dialects around it (kramdown,
+Obsidian, MkDocs): each through the real Markdown stage (`MarkdownRenderer.render`)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+from cheatsheet.content import Section
+from cheatsheet.markdown import MarkdownRenderer
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    return MarkdownRenderer()
+
+
+def html_of(renderer, text: str) -> str:
+    section = Section("t", "t", Path("/tmp/notes.md"), 1, text)
+    return renderer.render(section).html
+
+
+def squash(html: str) -> str:
+    return re.sub(r">\s+<", "><", html).strip()
+
+
+def test_list_right_after_a_paragraph(renderer):
+    html = squash(html_of(renderer, "Steps:\n- one\n- two\n"))
+    assert "<p>Steps:</p><ul><li>one</li><li>two</li></ul>" in html
+
+
+def test_items_nested_with_two_spaces(renderer):
+    html = squash(html_of(renderer, "- a\n  - b\n    - c\n- d\n"))
+    assert "<li>a<ul><li>b<ul><li>c</li></ul></li></ul></li><li>d</li>" in html
+
+
+def test_fence_inside_a_list_item_then_the_next_item(renderer):
+    html = squash(html_of(renderer, "1. install\n\n   ```sh\n   pip install x\n   ```\n2. run\n"))
+    assert html.count("<li>") == 2
+    assert "pip" in html and 'class="language-sh highlight"' in html
+    assert re.search(r"<li>\s*(<p>)?run", html)
+
+
+def test_fence_inside_a_block_quote(renderer):
+    html = squash(html_of(renderer, "> ```python\n> x = 1\n> ```\n"))
+    assert "<blockquote>" in html and 'class="language-python highlight"' in html
+
+
+def test_fence_indented_with_closing_fence_indented_differently(renderer):
+    html = squash(html_of(renderer, "  ```python\n  x = 1\n ```\n\nprose after\n"))
+    assert 'class="language-python highlight"' in html
+    assert "<p>prose after</p>" in html
+    assert html.index("x</span>") < html.index("prose after")
+
+
+def test_hashtag_is_not_a_heading(renderer):
+    assert squash(html_of(renderer, "#hashtag at a line start\n")).startswith("<p>#hashtag")
+
+
+@pytest.mark.parametrize("first", ["- item", "> quote"])
+def test_rule_under_a_list_or_quote_line_is_not_a_heading(renderer, first):
+    html = squash(html_of(renderer, f"{first}\n---\n"))
+    assert "<h2" not in html and "<hr>" in html
+
+
+@pytest.mark.parametrize("tag", ["div", "details"])
+def test_markdown_inside_div_and_details(renderer, tag):
+    summary = "<summary>More</summary>\n" if tag == "details" else ""
+    html = html_of(renderer, f"<{tag}>\n{summary}\n**bold** and `code`\n\n</{tag}>\n")
+    assert "<strong>bold</strong>" in html and "<code>code</code>" in html
+
+
+def test_backslash_at_line_end_breaks_the_line(renderer):
+    html = html_of(renderer, "first\\\nsecond\n")
+    assert re.search(r"first<br>\s*second", html)
+    assert "\\" not in html
+
+
+def test_escaped_pipe_inside_code_in_a_table(renderer):
+    html = html_of(renderer, "| op | meaning |\n|---|---|\n| `a \\|\\| b` | or |\n")
+    assert "<code>a || b</code>" in html
+
+
+def test_angle_brackets_in_prose_are_kept_as_text(renderer):
+    html = html_of(renderer, "git checkout <branch> -- <file.txt>, press <kbd>Ctrl</kbd>\n")
+    assert "&lt;branch&gt;" in html and "&lt;file.txt&gt;" in html
+    assert "<kbd>Ctrl</kbd>" in html
+
+
+def test_mark_wiki_link_and_github_inline_math(renderer):
+    html = html_of(renderer, "==key== see [[Other Note]] and [[Page|this]]; $`x^2`$ here\n")
+    assert "<mark>key</mark>" in html
+    assert '<span class="wikilink">Other Note</span>' in html
+    assert '<span class="wikilink">this</span>' in html and "[[" not in html
+    assert 'alt="x^2"' in html and "$" not in html
+
+
+@pytest.mark.parametrize(
+    ("source", "kind", "title"),
+    [
+        ("> [!NOTE]\n> Read this.\n", "note", "Note"),
+        ("> [!WARNING]\n> Careful.\n", "warning", "Warning"),
+        ("> [!tip] Shortcut\n> Use it.\n", "tip", "Shortcut"),
+        ("> [!faq]- Folded question\n> Answer.\n", "question", "Folded question"),
+        ('!!! danger "Stop"\n    Now.\n', "danger", "Stop"),
+    ],
+)
+def test_callouts_are_boxes_with_a_title(renderer, source, kind, title):
+    html = html_of(renderer, source)
+    assert re.search(rf'<div class="admonition[^"]*\b{kind}\b', html), html
+    assert f'<p class="admonition-title">{title}</p>' in html
+    assert "[!" not in html and "<blockquote>" not in html
+
+
+def test_kramdown_ial_is_applied_or_dropped_never_printed(renderer):
+    html = html_of(renderer, "Paragraph\n{: .lead}\n\n{: #orphan data-line=\"2\"}\n\nNext\n")
+    assert '<p class="lead">Paragraph</p>' in html
+    assert "{:" not in html
+
+
+def test_devhints_table_separator_rows_and_trailing_ial(renderer):
+    table = "| a | b |\n|---|---|\n| c | d |\n|---|---|\n| e | f |\n{: .-shortcuts}\n"
+    html = html_of(renderer, table)
+    assert html.count("<tr>") == 3  # header + 2 data rows
+    assert "---" not in html and "{:" not in html
+
+
+def test_code_block_title_is_a_caption_and_hl_lines_are_marked(renderer):
+    html = html_of(renderer, '```python title="app.py" hl_lines="2"\na = 1\nb = 2\n```\n')
+    assert '<span class="filename">app.py</span>' in html
+    assert 'class="hll"' in html
+
+
+def test_mermaid_is_code_with_a_note_and_no_warning(renderer, caplog):
+    with caplog.at_level(logging.WARNING, logger="cheatsheet"):
+        html = html_of(renderer, "```mermaid\ngraph TD; A-->B\n```\n")
+    assert "diagram, not drawn" in html and "graph TD; A--&gt;B" in html
+    assert not caplog.records
+
+
+def test_group_heading_is_printed_above_the_section(renderer):
+    section = Section("t", "t", Path("/tmp/n.md"), 1, "## Sub\n\ntext\n", group="Part Two")
+    assert renderer.render(section).html.startswith('<h1 class="group">Part Two</h1>')
