@@ -32,7 +32,7 @@ def cpu_bounded(code: str, seconds: int = CPU_SECONDS) -> subprocess.CompletedPr
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
-        preexec_fn=limit,  # noqa: PLW1509 - only sets a resource limit
+        preexec_fn=limit,
         check=False,
     )
 
