@@ -87,7 +87,10 @@ def test_section_level_chosen_from_structure_with_parts_as_groups(tmp_path):
 
 def test_few_giant_sections_split_one_level_deeper(tmp_path):
     long = "word " * 700
-    body = "".join(f"## Chapter {c}\n\n" + "".join(f"### Topic {c}{t}\n\n{long}\n\n" for t in range(4)) for c in range(2))
+    body = "".join(
+        f"## Chapter {c}\n\n" + "".join(f"### Topic {c}{t}\n\n{long}\n\n" for t in range(4))
+        for c in range(2)
+    )
     content = load(tmp_path, {"a.md": body})
     assert len(content.sections) == 8
     assert content.sections[0].group == "Chapter 0" and content.sections[4].group == "Chapter 1"

@@ -116,7 +116,7 @@ def test_callouts_are_boxes_with_a_title(renderer, source, kind, title):
 
 
 def test_kramdown_ial_is_applied_or_dropped_never_printed(renderer):
-    html = html_of(renderer, "Paragraph\n{: .lead}\n\n{: #orphan data-line=\"2\"}\n\nNext\n")
+    html = html_of(renderer, 'Paragraph\n{: .lead}\n\n{: #orphan data-line="2"}\n\nNext\n')
     assert '<p class="lead">Paragraph</p>' in html
     assert "{:" not in html
 
