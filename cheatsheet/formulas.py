@@ -36,7 +36,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -190,7 +190,66 @@ def typeset(latex: str, display: bool) -> Formula | FormulaError:
     return result
 
 
+# LaTeX that ziamath 0.13 draws wrongly without an error, rewritten into what it draws right
+# (each checked by eye in rendered PNGs). Patterns are linear: no nested quantifiers.
+_REWRITES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"\\not\s*="), r"\\neq "),
+    (re.compile(r"\\not\s*\\in\b"), r"\\notin "),
+    (re.compile(r"\\bmod\b"), r"\\;\\mathrm{mod}\\; "),
+    (re.compile(r"\\tag\*?\{([^{}]{0,40})\}"), r"\\qquad\\text{(\1)}"),
+    (
+        re.compile(r"\\operatorname\*\{([^{}]{1,60})\}\s*_\s*(\{[^{}]{0,200}\}|\\?[A-Za-z0-9])"),
+        lambda m: f"\\underset{{{m[2].strip('{}')}}}{{\\mathrm{{{m[1]}}}}}",
+    ),
+    (re.compile(r"\\operatorname\*\{"), r"\\operatorname{"),
+    (re.compile(r"\\begin\{dcases\*?\}"), r"\\begin{cases}"),
+    (re.compile(r"\\end\{dcases\*?\}"), r"\\end{cases}"),
+    (re.compile(r"\\begin\{rcases\}"), r"\\left.\\begin{matrix}"),
+    (re.compile(r"\\end\{rcases\}"), r"\\end{matrix}\\right\\}"),
+    (re.compile(r"\\begin\{alignat\*?\}\{\d{1,2}\}"), r"\\begin{aligned}"),
+    (re.compile(r"\\end\{alignat\*?\}"), r"\\end{aligned}"),
+    (
+        re.compile(r"\\genfrac\{([^{}]{0,8})\}\{([^{}]{0,8})\}\{([^{}]{0,8})\}\{[^{}]{0,4}\}"
+                   r"\{([^{}]{0,200})\}\{([^{}]{0,200})\}"),
+        lambda m: _genfrac(*m.groups()),
+    ),
+    # `\text{if $x > 0$}`: maths inside text, as kramdown and MathJax read it.
+    (
+        re.compile(r"\\text\{([^{}$]{0,200})\$([^{}$]{1,200})\$([^{}$]{0,200})\}"),
+        lambda m: f"\\text{{{m[1]}}}{m[2]}\\text{{{m[3]}}}",
+    ),
+]  # fmt: skip
+# Drawn without them: a warning says so instead of a silently different table.
+_UNDRAWN_RULES = re.compile(r"\\hline|\\begin\{array\}\{[^{}]{0,40}\|")
+
+
+def _genfrac(left: str, right: str, thickness: str, top: str, bottom: str) -> str:
+    left, right = left.strip() or ".", right.strip() or "."
+    if thickness.strip().startswith("0"):
+        body = f"\\begin{{matrix}}{top}\\\\{bottom}\\end{{matrix}}"
+    else:
+        body = f"\\frac{{{top}}}{{{bottom}}}"
+    return f"\\left{left}{body}\\right{right}"
+
+
+def rewrite(latex: str) -> str:
+    """LaTeX as ziamath draws it right: see `_REWRITES`."""
+    if "\\" not in latex:
+        return latex
+    for pattern, replacement in _REWRITES:
+        latex = pattern.sub(replacement, latex)
+    return latex
+
+
+def limitations(latex: str) -> str | None:
+    """What of this formula will not be drawn, said in a warning."""
+    if _UNDRAWN_RULES.search(latex):
+        return "array rules (\\hline and | in the column spec) are not drawn"
+    return None
+
+
 def _typeset(latex: str, display: bool) -> Formula | FormulaError:
+    latex = rewrite(latex)
     if len(latex) > MAX_FORMULA_CHARS:
         return FormulaError(
             f"formula is {len(latex):,} characters long, over the limit of {MAX_FORMULA_CHARS:,}"
@@ -293,6 +352,9 @@ def replace_in_html(fragment: str, source: str, file: Path, line: int) -> str:
         if found >= 0:
             cursor = found + len(latex)
         at = line + source.count("\n", 0, found) if found >= 0 else line
+        limit = limitations(latex)
+        if limit:
+            warn(f"formula '{latex[:40]}': {limit}", file, at)
         missing = missing_glyphs(latex)
         if missing:
             names = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in missing)
