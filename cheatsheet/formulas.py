@@ -198,7 +198,7 @@ _REWRITES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
     (re.compile(r"\\bmod\b"), r"\\;\\mathrm{mod}\\; "),
     (re.compile(r"\\tag\*?\{([^{}]{0,40})\}"), r"\\qquad\\text{(\1)}"),
     (
-        re.compile(r"\\operatorname\*\{([^{}]{1,60})\}\s*_\s*(\{[^{}]{0,200}\}|\\?[A-Za-z0-9])"),
+        re.compile(r"\\operatorname\*\{([^{}]{1,60})\}\s*_\s*(\{[^{}]{0,200}\}|\\[A-Za-z]+|[A-Za-z0-9])"),
         lambda m: f"\\underset{{{m[2].strip('{}')}}}{{\\mathrm{{{m[1]}}}}}",
     ),
     (re.compile(r"\\operatorname\*\{"), r"\\operatorname{"),

@@ -393,7 +393,8 @@ class Callouts(BlockProcessor):
 HARD_BREAK = r"\\\n"
 WIKI_LINK = r"\[\[(?P<target>[^\[\]\n|]{1,300})(?:\|(?P<label>[^\[\]\n]{1,300}))?\]\]"
 MATH_CODE = r"\$`(?P<latex>[^`\n]{1,2000})`\$"
-DOUBLE_DOLLAR = r"\$\$(?P<latex>[^$\n]{1,2000})\$\$"
+# A single `$` may occur inside (`\text{if $x$}`); the two alternatives never overlap.
+DOUBLE_DOLLAR = r"\$\$(?P<latex>(?:[^$\n]|\$(?!\$)){1,2000}?)\$\$"
 # An HTML tag whose name is a real element (or a comment / processing instruction).
 HTML_ELEMENTS = set(
     """a abbr acronym address area article aside audio b bdi bdo big blockquote br button
