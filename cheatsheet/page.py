@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import jinja2
@@ -194,6 +194,8 @@ class SheetMeta:
     keywords: str
     lang: str
     date: str
+    # Every front-matter key (Jekyll's `layout`, `tags`, ...), plain values: templates' `meta`.
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 def sheet_meta(config: SheetConfig, meta: dict[str, str]) -> SheetMeta:
@@ -206,6 +208,7 @@ def sheet_meta(config: SheetConfig, meta: dict[str, str]) -> SheetMeta:
         keywords=", ".join(config.keywords) or meta.get("keywords", ""),
         lang=meta.get("lang", config.lang),
         date=config.date or meta.get("date", "") or build_date().isoformat(),
+        extra=dict(meta),
     )
 
 
@@ -233,6 +236,7 @@ def render_html(config: SheetConfig, meta: SheetMeta, sections: list[RenderedSec
             keywords=meta.keywords,
             lang=meta.lang,
             date=meta.date,
+            meta=meta.extra,
             sections=[section.as_dict() for section in _unique_ids(sections)],
             config=plain_config(config),
             generator=f"cheatsheet {__version__}",

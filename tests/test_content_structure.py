@@ -110,3 +110,12 @@ def test_one_slug_function_for_sections_headings_and_patterns():
     assert slugify("Must-Know Papers (2023-2024)") == "must-know-papers-2023-2024"
     assert slugify("Привет мир") == "привет-мир"
     assert slugify("**Bold** [link](http://x)") == "bold-link"
+
+
+def test_unknown_front_matter_keys_reach_templates_as_meta(tmp_path):
+    from cheatsheet.config import SheetConfig
+    from cheatsheet.page import sheet_meta
+
+    content = load(tmp_path, {"vim.md": JEKYLL})
+    meta = sheet_meta(SheetConfig(project=tmp_path), content.meta)
+    assert meta.extra["layout"] == "post" and meta.extra["tags"] == ["vim", "keys"]
