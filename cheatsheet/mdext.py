@@ -73,6 +73,7 @@ class GitHubBlocks(Preprocessor):
         paragraph: list[int] = []  # indices in `out` of the current top-level paragraph
         code: set[int] = set()  # indices in `out` of fenced code lines
         plain: list[str] | None = None  # a top-level plain-text fence's lines, stashed here
+        loose = False  # a blank line inside the current list item
         for line in lines:
             if fence is not None:
                 closing = _closes(line, fence[0], fence[1], _depth_cols(stack, 99999)[1])
@@ -94,6 +95,7 @@ class GitHubBlocks(Preprocessor):
             indent = len(line) - len(line.lstrip(" "))
             if not line.strip():
                 out.append(line)
+                loose = loose or bool(stack)
                 paragraph.clear()
                 previous = line
                 continue
@@ -123,6 +125,9 @@ class GitHubBlocks(Preprocessor):
                 after_text = previous.strip() and not stack and not _is_item(previous)
                 if after_text and _can_interrupt(item):
                     out.append("")  # a list may interrupt a paragraph (GitHub)
+                elif stack and loose and previous.strip() and not _is_item(previous):
+                    out.append("")  # in a loose item, a paragraph does not swallow the next item
+                loose = False
                 while stack and stack[-1] > indent:
                     stack.pop()
                 depth = len(stack)

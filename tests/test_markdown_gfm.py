@@ -144,3 +144,8 @@ def test_mermaid_is_code_with_a_note_and_no_warning(renderer, caplog):
 def test_group_heading_is_printed_above_the_section(renderer):
     section = Section("t", "t", Path("/tmp/n.md"), 1, "## Sub\n\ntext\n", group="Part Two")
     assert renderer.render(section).html.startswith('<h1 class="group">Part Two</h1>')
+
+
+def test_item_after_a_continuation_paragraph_is_not_swallowed(renderer):
+    html = squash(html_of(renderer, "- a\n- b\n\n  more about b\n- c\n"))
+    assert html.count("<li>") == 3 and "more about b - c" not in html
