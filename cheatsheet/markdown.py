@@ -24,7 +24,7 @@ from .errors import warn
 from .mdext import PLAIN_FENCE, CheatsheetExtension, plain_fence
 from .sanitize import clean_html
 from .sectioning import printable
-from .slug import slugify
+from .slug import heading_id
 
 LINE_SPAN = "__cl"
 _LINE_OPEN = re.compile(rf'<span id="{LINE_SPAN}-p?\d+-\d+">')
@@ -119,8 +119,8 @@ EXTENSION_CONFIGS = {
             {"name": PLAIN_FENCE, "class": "text", "format": plain_fence},
         ]
     },
-    # Heading ids made like section slugs (one slug function), so links to sections work.
-    "toc": {"permalink": False, "slugify": slugify},
+    # GitHub's heading ids (slug.py), so the links of notes written for GitHub keep working.
+    "toc": {"permalink": False, "slugify": heading_id},
 }
 
 

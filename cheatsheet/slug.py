@@ -24,11 +24,22 @@ def strip_symbols(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
-def slugify(text: str, separator: str = "-") -> str:
-    """Lower-case, NFC, words of `text` joined by `separator` (Python-Markdown's toc calls
-    this with its own separator, so heading ids and section slugs are made the same way)."""
-    words = strip_symbols(unicodedata.normalize("NFC", plain_title(text))).lower()
-    return re.sub(r"[\s-]+", separator, words).strip(separator)
+def slugify(text: str, separator: str = "-", github: bool = False) -> str:
+    """Lower-case, NFC, words of `text` joined by `separator`.
+
+    `github=True` makes heading ids as GitHub does (every space becomes a separator, so
+    'Smileys & Emotion' is 'smileys--emotion'): the in-document links of notes written for
+    GitHub keep working. Section slugs collapse the separators ('smileys-emotion')."""
+    text = unicodedata.normalize("NFC", plain_title(text)).lower()
+    if github:
+        kept = "".join(ch for ch in text if ch.isalnum() or ch in "-_ ")
+        return kept.replace(" ", separator)
+    return re.sub(r"[\s-]+", separator, strip_symbols(text)).strip(separator)
+
+
+def heading_id(text: str, separator: str = "-") -> str:
+    """Python-Markdown's toc calls this for heading ids: GitHub's rule (see `slugify`)."""
+    return slugify(text, separator, github=True)
 
 
 def unique(base: str, taken: set[str]) -> str:

@@ -110,6 +110,9 @@ def test_one_slug_function_for_sections_headings_and_patterns():
     assert slugify("Must-Know Papers (2023-2024)") == "must-know-papers-2023-2024"
     assert slugify("Привет мир") == "привет-мир"
     assert slugify("**Bold** [link](http://x)") == "bold-link"
+    # Heading ids follow GitHub, so `[x](#smileys--emotion)` in a README still resolves.
+    assert slugify("Smileys & Emotion", github=True) == "smileys--emotion"
+    assert slugify("🚀 Essential", github=True) == "-essential"
 
 
 def test_unknown_front_matter_keys_reach_templates_as_meta(tmp_path):
