@@ -69,6 +69,8 @@ class Renderer:
 
     def __init__(self, config: SheetConfig, theme: Theme, allowed_roots: list[Path]):
         _quiet_weasyprint()
+        draw_each_svg_once()
+        lay_out_columns_once()
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
@@ -186,6 +188,86 @@ def _remove_stale_temps(path: Path, keep: Path) -> None:
         if stale != keep:
             with contextlib.suppress(OSError):
                 stale.unlink()
+
+
+def draw_each_svg_once() -> None:
+    """Draw every SVG image (emoji, formulas) once per size into a PDF form and reuse it.
+
+    WeasyPrint 70 walks and draws an SVG's whole tree at every use (`SVGImage.draw`: about
+    13 ms for an OpenMoji emoji; the emoji sheet uses thousands), while a raster image is
+    embedded once. The first use at a size is drawn into a form XObject in the document's
+    shared resources; later uses are one `Do` operator. Tagged PDFs draw as before: marked
+    content inside a shared form would break the structure tree.
+    """
+    from weasyprint.images import SVGImage
+
+    if getattr(SVGImage.draw, "draws_once", False):
+        return
+    draw_each_time = SVGImage.draw
+
+    def draw(self, stream, concrete_width, concrete_height, style):
+        if getattr(stream, "_tags", None) is not None:
+            return draw_each_time(self, stream, concrete_width, concrete_height, style)
+        key = (round(concrete_width, 3), round(concrete_height, 3))
+        forms = self.__dict__.setdefault("_cheatsheet_forms", {})
+        seen = forms.get(key)
+        if seen is None or seen[0] is not stream._resources:
+            forms[key] = (stream._resources, None)  # used once so far: no form's overhead
+            return draw_each_time(self, stream, concrete_width, concrete_height, style)
+        resources, name = seen
+        if name is None:
+            # A roomy box: glyph overhangs of a formula must not be clipped.
+            form = stream.add_group(
+                -concrete_width, -concrete_height, 3 * concrete_width, 3 * concrete_height
+            )
+            del form.extra["Group"]  # a plain form: no transparency group (PDF/A-1 safe)
+            draw_each_time(self, form, concrete_width, concrete_height, style)
+            name = form.id
+            forms[key] = (resources, name)
+        stream.draw_x_object(name)
+
+    draw.draws_once = True  # type: ignore[attr-defined]
+    SVGImage.draw = draw  # type: ignore[method-assign]
+
+
+HEIGHT_SEARCH = """\
+        page_is_empty = stop_rendering = balancing = False
+        while True:
+"""
+ONE_PASS = """\
+        page_is_empty = stop_rendering = balancing = False
+        search_height = (
+            style['column_fill'] == 'balance' or index != columns_and_blocks[-1][0]
+            or context.footnotes or context.current_page_footnotes)
+        while search_height:
+"""
+
+
+def lay_out_columns_once() -> None:
+    """Skip WeasyPrint's column-height search where it cannot change the result.
+
+    `weasyprint.layout.column.columns_layout` (WeasyPrint 70) lays out every page's columns
+    twice: a search pass that tries heights for balancing, and the real pass. With
+    `column-fill: auto` on the last run of columns (no spanning block after it) and no
+    footnotes, the search always ends at the full height, and its boxes are thrown away;
+    it also lays out the rest of the flow once per column to measure the next box. Skipping
+    it halves the layout time of a multi-column sheet and gives the same boxes (the
+    layout tests compare pixels). Another WeasyPrint version is left alone.
+    """
+    import inspect
+
+    from weasyprint.layout import block, column
+
+    if getattr(column.columns_layout, "one_pass", False):
+        return
+    source = inspect.getsource(column.columns_layout)
+    if source.count(HEIGHT_SEARCH) != 1:
+        return  # not the code this was written for
+    namespace = dict(vars(column))
+    exec(compile(source.replace(HEIGHT_SEARCH, ONE_PASS), column.__file__, "exec"), namespace)
+    one_pass = namespace["columns_layout"]
+    one_pass.one_pass = True
+    column.columns_layout = block.columns_layout = one_pass
 
 
 def _quiet_weasyprint() -> None:
