@@ -40,14 +40,32 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+def find_corpus() -> Path:
+    """`shared/corpus` next to the repository, or next to a folder above it (worktrees)."""
+    for folder in ROOT.parents:
+        if (folder / "shared" / "corpus").is_dir():
+            return folder / "shared" / "corpus"
+    return ROOT.parent / "shared" / "corpus"
+
+
+CORPUS = find_corpus()
 SEED_MARKDOWN = ROOT / "content" / "quick-reference.md"
 SCALES = (2, 4, 8)  # the seed repeated this many times, for the growth check
+CONCAT_KB = (10, 50, 150, 300)  # the corpus concatenated and cut to about this size (KB)
+QUICK = ("seed", "seed-nofit", "concat-10", "concat-150")  # --quick: for iterating
 
 # What we promise (reported, never enforced: a benchmark that fails is still information).
 TARGET_PLAIN_VS_MD2PDF = 1.0  # plain build of the seed / md2pdf on the seed
 TARGET_OVERHEAD_OVER_RAW = 0.15  # our time / raw WeasyPrint on our HTML, minus 1
 TARGET_FIT_VS_PLAIN = 2.5  # fit-to-1-page build of the seed / --no-fit build of the seed
+# Issue #13: ratios to md2pdf on the same notes, in the same run.
+TARGET_FIT_VS_MD2PDF = 1.5  # default build of the seed (fit to one page)
+TARGET_BIG_VS_MD2PDF = 1.5  # time and peak memory, every input of 50 KB or more
+TARGET_EMOJI_VS_MD2PDF = 1.0
+TARGET_REBUILD_VS_COLD = 0.3  # watch-mode rebuild after a one-line edit / cold build
+BIG_KB = 50
 # Linear growth keeps the marginal cost per KB flat; allow this much rise for noise.
 GROWTH_TOLERANCE = 1.25
 
@@ -148,7 +166,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--markdown", type=Path, metavar="FILE", help="also write the report here")
     p.add_argument("--timeout", type=float, default=600, help="seconds before a run is killed")
     p.add_argument("--keep", action="store_true", help="keep the temp folder with the PDFs")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"iterate: {', '.join(QUICK)} only (unless --only), one repetition, no warm-up",
+    )
     args = p.parse_args(argv)
+    if args.quick:
+        args.repeat = 1
+        args.only = args.only or [",".join(QUICK)]
     if args.repeat < 1:
         p.error("--repeat must be at least 1")
     return args
@@ -197,6 +223,7 @@ def make_inputs(work: Path, only: list[str] | None) -> list[BenchInput]:
         "seed-nofit": (SEED_MARKDOWN, "seed"),
         **{f"seed-x{n}": (work / "scaled" / f"seed-x{n}.md", "scaled") for n in SCALES},
         **{path.stem: (path, "corpus") for path in corpus},
+        **{f"concat-{kb}": (work / "concat" / f"concat-{kb}.md", "concat") for kb in CONCAT_KB},
     }
     md2pdf = md2pdf_command()
     sheet = seed_sheet_name()
@@ -205,6 +232,8 @@ def make_inputs(work: Path, only: list[str] | None) -> list[BenchInput]:
         markdown, kind = plan[name]
         if kind == "scaled":
             write_scaled(markdown, int(name.rsplit("x", 1)[1]))
+        if kind == "concat":
+            write_concatenation(corpus, markdown, int(name.rsplit("-", 1)[1]))
         folder = work / name
         folder.mkdir(parents=True)
         inp = BenchInput(name, markdown, fit=name == "seed", kind=kind)
@@ -221,7 +250,7 @@ def make_inputs(work: Path, only: list[str] | None) -> list[BenchInput]:
         peer = Contender(
             "md2pdf",
             "md2pdf",
-            [*md2pdf, "-i", str(markdown), "-o", "{out}"] if md2pdf else None,
+            [*md2pdf, "-i", str(jinja_safe(markdown, folder)), "-o", "{out}"] if md2pdf else None,
             markdown.parent,  # md2pdf resolves images against the working directory
             folder,
             problem="" if md2pdf else "md2pdf is not installed",
@@ -239,6 +268,32 @@ def write_scaled(path: Path, times: int) -> None:
     head, body = (text[: first.start()], text[first.start() :]) if first else ("", text)
     path.parent.mkdir(exist_ok=True)
     path.write_text(head + "\n".join([body] * times), encoding="utf-8")
+
+
+def write_concatenation(corpus: list[Path], path: Path, kb: int) -> None:
+    """The corpus files one after another (repeated if needed), cut at the last section
+    heading before `kb` KB: real notes of every kind, at a chosen size."""
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in corpus)
+    if not text:
+        raise SystemExit("the concat-N inputs need the corpus")
+    while len(text.encode()) < kb * 1024:
+        text += "\n\n" + text
+    cut = text.encode()[: kb * 1024].decode("utf-8", "ignore")
+    heading = cut.rfind("\n## ")
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(cut[:heading] if heading > 0 else cut, encoding="utf-8")
+
+
+def jinja_safe(markdown: Path, folder: Path) -> Path:
+    """md2pdf renders notes as a Jinja template first, so `{{`, `{%` and `{#` (Docker
+    format strings) make it fail; give it a copy with a space in each, same work else."""
+    text = markdown.read_text(encoding="utf-8")
+    safe = re.sub(r"\{([{%#])", r"{ \1", text)
+    if safe == text:
+        return markdown
+    copy = folder / f"{markdown.stem}.md2pdf.md"
+    copy.write_text(safe, encoding="utf-8")
+    return copy
 
 
 def seed_sheet_name() -> str:
@@ -458,13 +513,14 @@ def jinja_problem(markdown: Path) -> str:
     return ""
 
 
-def benchmark(inputs: list[BenchInput], repeat: int, timeout: float) -> None:
+def benchmark(inputs: list[BenchInput], repeat: int, timeout: float, warm_up: bool = True) -> None:
     """One untimed warm-up round, then `repeat` interleaved rounds.
 
     The warm-up compiles bytecode and fills the OS file cache for everyone, and weeds out
     contenders that fail, so a broken input does not cost `repeat` more failures.
     """
-    rounds = [("warm-up", 0), *((f"{n}/{repeat}", n) for n in range(1, repeat + 1))]
+    rounds = [("warm-up", 0)] if warm_up else []
+    rounds += [(f"{n}/{repeat}", n) for n in range(1, repeat + 1)]
     for round_name, number in rounds:
         for inp in inputs:
             for contender in inp.contenders:
@@ -647,6 +703,141 @@ def targets(inputs: list[BenchInput]) -> list[str]:
     ]
 
 
+def issue_targets(inputs: list[BenchInput]) -> list[str]:
+    """Issue #13's promises, by CPU time (steady on a shared machine) with wall time beside."""
+    by_name = {inp.name: inp for inp in inputs}
+    lines = []
+
+    def verdict(value: float | None, limit: float) -> str:
+        return "not measured" if value is None else ("met" if value <= limit else "NOT met")
+
+    def against_md2pdf(name: str, limit: float, label: str, memory: bool = False) -> str:
+        inp = by_name.get(name)
+        if inp is None:
+            return f"- {label}: not run"
+        cpu = ratio(median_of(inp, "ours", "cpu_seconds"), median_of(inp, "md2pdf", "cpu_seconds"))
+        wall = ratio(median_of(inp, "ours"), median_of(inp, "md2pdf"))
+        text = (
+            f"- {label} ≤ {limit:g}× md2pdf: CPU {fmt(cpu, '.2f', '×')} "
+            f"(wall {fmt(wall, '.2f', '×')}) — **{verdict(cpu, limit)}**"
+        )
+        if memory:
+            peak = ratio(median_of(inp, "ours", "peak_mb"), median_of(inp, "md2pdf", "peak_mb"))
+            text += f"; peak memory {fmt(peak, '.2f', '×')} — **{verdict(peak, limit)}**"
+        return text
+
+    seed_fit = by_name.get("seed")
+    if seed_fit is not None and "seed-nofit" in by_name:
+        # md2pdf has no fitting: its time on the seed is the same in both rows.
+        seed_fit.contenders = [c for c in seed_fit.contenders if c.key != "md2pdf"] + [
+            c for c in by_name["seed-nofit"].contenders if c.key == "md2pdf"
+        ]
+    lines.append(against_md2pdf("seed-nofit", TARGET_PLAIN_VS_MD2PDF, "seed, plain build"))
+    lines.append(against_md2pdf("seed", TARGET_FIT_VS_MD2PDF, "seed, default build (fit 1)"))
+    lines.append(against_md2pdf("emoji-cheat-sheet", TARGET_EMOJI_VS_MD2PDF, "emoji sheet"))
+    for inp in inputs:
+        if inp.kb >= BIG_KB and inp.kind in ("corpus", "concat"):
+            label = f"{inp.name} ({inp.kb:.0f} KB)"
+            lines.append(against_md2pdf(inp.name, TARGET_BIG_VS_MD2PDF, label, memory=True))
+    series = sorted(
+        (inp.kb, cpu)
+        for inp in inputs
+        if inp.kind == "concat"
+        if (cpu := median_of(inp, "ours", "cpu_seconds")) is not None
+    )
+    if len(series) >= 3:
+        marginal = [(t2 - t1) / (k2 - k1) for (k1, t1), (k2, t2) in itertools.pairwise(series)]
+        mean = statistics.mean(marginal)
+        spread = max(abs(m / mean - 1) for m in marginal) if mean > 0 else math.inf
+        steps = ", ".join(f"{m * 1000:.0f}" for m in marginal)
+        lines.append(
+            f"- time per KB flat (±{GROWTH_TOLERANCE - 1:.0%}) from {series[0][0]:.0f} to "
+            f"{series[-1][0]:.0f} KB (corpus concatenations, CPU, marginal ms/KB between "
+            f"sizes: {steps}; largest deviation from their mean {spread:.0%}; whole-build "
+            f"ms/KB: {', '.join(f'{t / kb * 1000:.0f}' for kb, t in series)}, fixed start-up "
+            f"included) — **{verdict(spread, GROWTH_TOLERANCE - 1)}**"
+        )
+    return lines
+
+
+REBUILD_CHILD = '''\
+"""Cold build, then a one-line edit rebuilt with the same cache, as watch mode does."""
+import json, resource, shutil, sys
+from pathlib import Path
+
+root, work = Path(sys.argv[1]), Path(sys.argv[2])
+sys.path.insert(0, str(root))
+for name in ("cheatsheet.toml", "content"):
+    source = root / name
+    (shutil.copytree if source.is_dir() else shutil.copy)(source, work / name)
+from cheatsheet.config import load_project
+from cheatsheet.pipeline import BuildCache, build_sheet
+
+
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+overrides = {"output": str(work / "out.pdf")}
+config = load_project(work, None, overrides).base
+cache = BuildCache()
+build_sheet(config, cache)
+cold = cpu()
+note = next((work / "content").glob("*.md"))
+note.write_text(note.read_text(encoding="utf-8") + "\\nOne more line.\\n", encoding="utf-8")
+config = load_project(work, None, overrides).base
+before = cpu()
+build_sheet(config, cache)
+print(json.dumps({"cold": cold, "rebuild": cpu() - before}))
+'''
+
+
+def run_probes(work: Path, timeout: float) -> list[str]:
+    """Two promises that are not a race with md2pdf: an unmeetable budget is reported after
+    at most one layout at the floor size, and a watch-mode rebuild costs ≤ 0.3× a cold build."""
+    lines = []
+    concat = work / "concat" / f"concat-{CONCAT_KB[2]}.md"
+    if concat.exists():
+        out = work / "unmet.pdf"
+        command = [sys.executable, str(ROOT / "build.py"), seed_sheet_name(), "--content"]
+        command += [str(concat), "--fit", "1", "-o", str(out)]
+        log = work / "unmet.log"
+        seconds, cpu, _, code = run_child(command, ROOT, log, timeout)
+        text = log.read_text(encoding="utf-8", errors="replace")
+        sizes = re.findall(r"laying out at ([\d.]+) pt", text)
+        needs = re.search(r"needs (\d+) pages", text)
+        floor_layouts = sizes.count(min(sizes, key=float)) if sizes else 0
+        ok = code != 0 and needs is not None and floor_layouts <= 1
+        lines.append(
+            f"- a budget that cannot be met (concat-{CONCAT_KB[2]}, --fit 1): exit {code} "
+            f"after {len(sizes)} layouts ({', '.join(sizes)} pt), {floor_layouts} at the floor, "
+            f"'{needs.group(0) if needs else 'no page count'}', CPU {cpu:.1f} s (wall "
+            f"{seconds:.1f} s) — **{'met' if ok else 'NOT met'}**"
+        )
+    child = work / "rebuild_child.py"
+    child.write_text(REBUILD_CHILD, encoding="utf-8")
+    folder = work / "rebuild"
+    folder.mkdir()
+    helper = subprocess.run(
+        [sys.executable, str(child), str(ROOT), str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    try:
+        times = json.loads(helper.stdout.strip().splitlines()[-1])
+        share = times["rebuild"] / times["cold"]
+        lines.append(
+            f"- watch-mode rebuild after a one-line edit ≤ {TARGET_REBUILD_VS_COLD:g}× a cold "
+            f"build (seed, fit 1, CPU): {times['rebuild']:.2f} s vs {times['cold']:.2f} s = "
+            f"{share:.2f}× — **{'met' if share <= TARGET_REBUILD_VS_COLD else 'NOT met'}**"
+        )
+    except (IndexError, ValueError, KeyError):
+        lines.append(f"- watch-mode rebuild: the probe failed: {helper.stderr.strip()[-200:]}")
+    return lines
+
+
 def growth(inputs: list[BenchInput]) -> list[str]:
     """Does our time grow no worse than linearly with the Markdown size?
 
@@ -705,7 +896,9 @@ def notes(inputs: list[BenchInput]) -> list[str]:
     return lines
 
 
-def report(inputs: list[BenchInput], repeat: int, load: tuple[float, float]) -> str:
+def report(
+    inputs: list[BenchInput], repeat: int, load: tuple[float, float], probes: list[str]
+) -> str:
     parts = [
         "# Benchmark: cheatsheet vs md2pdf vs raw WeasyPrint",
         "",
@@ -723,6 +916,8 @@ def report(inputs: list[BenchInput], repeat: int, load: tuple[float, float]) -> 
         "## Targets",
         "",
         *targets(inputs),
+        *issue_targets(inputs),
+        *probes,
         *growth(inputs),
     ]
     problems = notes(inputs)
@@ -744,10 +939,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         load_start = os.getloadavg()[0]
         inputs = make_inputs(work, args.only)
-        benchmark(inputs, args.repeat, args.timeout)
+        benchmark(inputs, args.repeat, args.timeout, warm_up=not args.quick)
+        probes = [] if args.quick else run_probes(work, args.timeout)
         load = (load_start, os.getloadavg()[0])
         measure_pdfs(inputs)
-        text = report(inputs, args.repeat, load)
+        text = report(inputs, args.repeat, load, probes)
     finally:
         if args.keep:
             progress(f"outputs kept in {work}")

@@ -34,70 +34,81 @@ def fit_font_size(
     """Search [floor, ceiling] for the largest size whose layout needs at most `pages` pages.
 
     `layout(size)` returns a laid-out WeasyPrint document. The result keeps the document of
-    the chosen size so the caller writes it without laying out again. `previous` is the answer
-    for an earlier version of the same sheet (watch mode): an edit rarely moves it, so it and
-    its neighbour one step up are tried first, which settles most rebuilds in two layouts.
+    the chosen size so the caller writes it without laying out again; every other document
+    is dropped as soon as a better one exists (a big sheet's layout is hundreds of MB).
+    `previous` is the answer for an earlier version of the same sheet (watch mode): an edit
+    rarely moves it, so it and its neighbour one step up are tried first, which settles most
+    rebuilds in two layouts. A budget that cannot be met is known after one layout at the
+    floor: the search never goes below it, and stops there.
     """
-    tried: dict[float, tuple[float, Any]] = {}
+    measured: dict[float, tuple[float, int]] = {}  # size -> (used pages, page count)
+    kept: dict[float, Any] = {}  # the best document so far, by size (one entry)
 
-    def attempt(size: float) -> tuple[float, Any]:
+    def attempt(size: float) -> float:
         size = _snap(min(max(size, floor), ceiling))
-        if size not in tried:
+        if size not in measured:
             document = layout(size)
-            tried[size] = (used_pages(document), document)
-        return tried[size]
+            measured[size] = (used_pages(document), len(document.pages))
+            kept[size] = document
+            best = _best(measured, pages)
+            for other in [s for s in kept if s != best]:
+                del kept[other]
+        return measured[size][0]
 
     def fits(size: float) -> bool:
-        return len(tried[size][1].pages) <= pages
+        return measured[size][1] <= pages
 
     size = _snap(min(max(previous if previous else start, floor), ceiling))
-    used, _ = attempt(size)
+    used = attempt(size)
     if previous and fits(size) and size < ceiling:
         size = _snap(size + STEP)
-        used, _ = attempt(size)
+        used = attempt(size)
     exponent = 2.0
     stride = 2 * STEP  # least move while the answer is not yet bracketed; doubles each time
-    while len(tried) < MAX_LAYOUTS:
-        good = [s for s in tried if fits(s)]
-        bad = [s for s in tried if not fits(s)]
-        low = max(good, default=None)
-        high = min(bad, default=None)
+    while len(measured) < MAX_LAYOUTS:
+        good = [s for s in measured if fits(s)]
+        bad = [s for s in measured if not fits(s)]
+        low, high = max(good, default=None), min(bad, default=None)
         if low is not None and (low >= ceiling or (high is not None and high - low <= STEP + 1e-9)):
             break
         if high is not None and high <= floor:
-            break
-        if low is not None and high is None and tried[low][0] >= pages * 0.97:
-            break  # fills the budget already; any larger size would spill over
-        guess = size * (pages * TARGET_FILL / max(used, 1e-3)) ** (1 / exponent)
-        if low is not None and high is not None:
-            guess = min(max(guess, low + STEP), high - STEP)
-            at_edge = min(guess - low, high - guess) <= STEP + 1e-9
-            if guess in tried or (at_edge and high - low > 3 * STEP):
-                guess = (low + high) / 2  # the model hugs a bound: bisect instead
-        elif low is not None:  # the fill is lumpy: don't creep up by a step at a time
-            guess, stride = max(guess, low + stride), stride * 2
-        else:
-            guess, stride = min(guess, high - stride), stride * 2
-        guess = _snap(min(max(guess, floor), ceiling))
-        if guess in tried:
-            guess = _snap(guess + (STEP if high is None else -STEP))
-            if guess in tried or not floor <= guess <= ceiling:
+            break  # does not fit even at the floor: the caller reports the pages it needs
+        if low is not None and high is None and measured[low][0] >= pages * 0.97:
+            # Fills the budget already, but blocks move whole: a larger size may still fit.
+            guess, stride = low + stride, stride * 2
+        elif low is not None and high is not None:
+            guess = _snap((low + high) / 2)  # bracketed: bisect (the fill is too lumpy to model)
+            if guess in (low, high):
                 break
-        new_used, _ = attempt(guess)
+        else:
+            guess = size * (pages * TARGET_FILL / max(used, 1e-3)) ** (1 / exponent)
+            if low is not None:  # the fill is lumpy: don't creep up by a step at a time
+                guess, stride = max(guess, low + stride), stride * 2
+            else:
+                guess, stride = min(guess, high - stride), stride * 2
+            guess = _snap(min(max(guess, floor), ceiling))
+        if guess in measured:
+            break
+        new_used = attempt(guess)
         if new_used > 0 and used > 0 and guess != size:
-            measured = math.log(new_used / used) / math.log(guess / size)
-            if 0.8 <= measured <= 4:
-                exponent = measured
+            slope = math.log(new_used / used) / math.log(guess / size)
+            if 0.8 <= slope <= 4:
+                exponent = slope
         size, used = guess, new_used
-    good = [s for s in tried if fits(s)]
-    chosen = max(good) if good else min(tried)
+    chosen = _best(measured, pages)
     return FitResult(
         font_size=chosen,
-        document=tried[chosen][1],
-        fits=bool(good),
-        layouts=len(tried),
-        tried=[(s, round(u, 3), len(d.pages)) for s, (u, d) in sorted(tried.items())],
+        document=kept[chosen],
+        fits=fits(chosen),
+        layouts=len(measured),
+        tried=[(s, round(u, 3), n) for s, (u, n) in sorted(measured.items())],
     )
+
+
+def _best(measured: dict[float, tuple[float, int]], pages: int) -> float:
+    """The largest size that fits, or, when none does, the smallest size tried."""
+    good = [s for s, (_, count) in measured.items() if count <= pages]
+    return max(good) if good else min(measured)
 
 
 def _snap(size: float) -> float:

@@ -32,8 +32,36 @@ def settings_css(config: SheetConfig, font_size: float) -> str:
         f".sheet {{ column-count: {config.columns}; column-gap: {config.column_gap}; }}\n"
         + indent_css()
         + wrap_mark_css(code_chars_per_line(config, font_size))
-        + long_block_css(*rows_per_column(config, font_size))
+        + long_block_css(*rows_per_column(config, font_size, MOVABLE_BLOCK))
+        + FULL_COLUMNS_CSS
     )
+
+
+# A code block or table up to this fraction of a column moves whole to the next column when
+# it does not fit (wasting at most that much of a column); a taller one breaks at a line or
+# row boundary instead, so columns stay full (issue #14, "full columns").
+MOVABLE_BLOCK = 0.15
+
+# Breaking rules that keep columns full and text together (issue #14, items 2 and 5):
+# - a breakable code block or table keeps at least two lines or rows on each side of a
+#   break; the code wrapper defers to the `pre` inside it; a table repeats its header row;
+# - a pseudo-heading (`p.lead`: a bold-only line, or a line ending in ":" before a list or
+#   table) stays with what follows, like a heading. A ":" line before a code block is
+#   marked (`p.lead.intro`) but not kept with it: WeasyPrint honours that `avoid` by
+#   leaving up to a third of a column empty (measured on docker-cheat-sheet-ru);
+# - authors' manual breaks: `<!-- column -->`, `<!-- page -->` (or the classes).
+FULL_COLUMNS_CSS = """\
+.highlight { break-inside: auto; }
+pre > code { display: block; break-before: avoid; }
+pre .cl:first-child, tbody > tr:first-child { break-after: avoid; }
+pre .cl:last-child, tbody > tr:last-child { break-before: avoid; }
+p.lead { break-after: avoid; break-inside: avoid; }
+p.lead.intro { break-after: auto; }
+p.lead.intro:has(+ ul, + ol, + dl, + table) { break-after: avoid; }
+.break-column { break-before: column; }
+.break-page { break-before: page; }
+div.break-column, div.break-page { height: 0; margin: 0; }
+"""
 
 
 CODE_SIZE = 0.92  # pre's font size in em (base.css)
@@ -56,12 +84,62 @@ TABLE_ROW = 0.9 * (1.15 + 0.2)  # em: table type, line height and cell padding (
 CODE_LINE = CODE_SIZE * 1.2  # em: code type and line height
 
 
-def rows_per_column(config: SheetConfig, font_size: float) -> tuple[float, float]:
-    """About how many table rows and code lines one column holds, erring low: a block that
-    may not fit is allowed to break rather than strand its heading."""
+def rows_per_column(
+    config: SheetConfig, font_size: float, fraction: float = 0.85
+) -> tuple[float, float]:
+    """About how many table rows and code lines fill `fraction` of one column."""
     _, height_mm = config.page_size_mm
     column_pt = (height_mm - 2 * to_mm(config.margin)) * 72 / 25.4 - 6 * font_size  # header
-    return (0.85 * column_pt / (TABLE_ROW * font_size), 0.85 * column_pt / (CODE_LINE * font_size))
+    return (
+        fraction * column_pt / (TABLE_ROW * font_size),
+        fraction * column_pt / (CODE_LINE * font_size),
+    )
+
+
+MANUAL_BREAK = re.compile(r"<!--\s*(column|page)(?:[ -]?break)?\s*-->", re.IGNORECASE)
+LEAD_FOLLOWERS = (
+    "<ul",
+    "<ol",
+    "<pre",
+    "<table",
+    "<dl",
+    '<div class="highlight',
+    '<div class="language-',
+)
+LONE_BOLD = re.compile(r"\s*<(strong|b)>[^<]*</\1>\s*:?\s*")
+EMOJI_AT_LINE_END = re.compile(r" (<img class=\"emoji\"[^>]*>)(?=\s*(?:</|<br))")
+
+
+def layout_hints(html: str) -> str:
+    """Markup the layout rules need: manual breaks, pseudo-headings, emoji kept on the line.
+
+    - `<!-- column -->` / `<!-- page -->` (also `column break`) become break markers;
+    - a paragraph that is only bold text, or that ends with ":" right before a list, code
+      block or table, is a pseudo-heading (`p.lead`): it stays with what follows;
+    - an emoji that ends a line of text is tied to the word before it (no-break space),
+      so it never wraps onto a line of its own.
+    One linear pass each (plain `find` for paragraphs): no backtracking on user text.
+    """
+    html = MANUAL_BREAK.sub(lambda m: f'<div class="break-{m.group(1).lower()}"></div>', html)
+    html = EMOJI_AT_LINE_END.sub("\u00a0\\1", html)
+    out, position = [], 0
+    while (start := html.find("<p>", position)) != -1:
+        end = html.find("</p>", start)
+        if end == -1:
+            break
+        inner = html[start + 3 : end]
+        after = html[end + 4 : end + 64].lstrip()
+        if LONE_BOLD.fullmatch(inner) is not None:
+            tag = '<p class="lead">'
+        elif inner.rstrip().endswith(":") and after.startswith(LEAD_FOLLOWERS):
+            tag = '<p class="lead intro">'
+        else:
+            tag = "<p>"
+        out.append(html[position:start])
+        out.append(tag)
+        position = start + 3
+    out.append(html[position:])
+    return "".join(out)
 
 
 class Renderer:
@@ -75,6 +153,7 @@ class Renderer:
         from weasyprint.text.fonts import FontConfiguration
 
         self.config = config
+        self._hinted: tuple[str | None, str] = (None, "")  # the last HTML, with layout hints
         self.font_config = FontConfiguration()
         self.fetcher = make_fetcher(
             allowed_roots, allow_remote=config.allow_remote, emoji_style=theme.emoji_style
@@ -99,6 +178,9 @@ class Renderer:
         """Lay out the document at one base font size (about a second for a full page)."""
         from weasyprint import CSS, HTML
 
+        if self._hinted[0] is not html:
+            self._hinted = (html, layout_hints(html))
+        html = self._hinted[1]
         settings = CSS(
             string=settings_css(self.config, font_size) + extra_css, font_config=self.font_config
         )

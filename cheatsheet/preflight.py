@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .pdf import MOVABLE_BLOCK
 from .scripts import describe
 
 PX_TO_PT = 0.75
@@ -75,6 +76,53 @@ def page_fill(page: Any) -> float:
             else:
                 used += child.margin_height() * width
     return min(1.0, used / area) if area else 0.0
+
+
+def column_fills(page: Any) -> list[float]:
+    """How full each column of a page is (0..1), in reading order.
+
+    Measured to the lowest line or image in the column, not to the bottom of its last box: a
+    section split across columns can be drawn taller than what it holds. A column run
+    followed by a spanning block is as tall as its tallest column (WeasyPrint balances it);
+    the last run on the page reaches down to the page foot.
+    """
+    page_box = page._page_box
+    bottom = page_box.content_box_y() + page_box.height
+    fills = []
+    for sheet in find_sheet_boxes(page_box):
+        children = list(sheet.children)
+        columns = [(i, c) for i, c in enumerate(children) if _is_sheet(c)] or [(0, sheet)]
+        for index, column in columns:
+            top = column.content_box_y()
+            later_block = column is not sheet and any(
+                not _is_sheet(c) for c in children[index + 1 :]
+            )
+            room = column.height if later_block else bottom - top
+            used = _lowest_content(column) - top
+            fills.append(min(1.0, max(0.0, used) / room) if room > 0 else 1.0)
+    return fills
+
+
+def _lowest_content(box: Any) -> float:
+    """The lowest edge of a line, image or childless block inside the box."""
+    from weasyprint.formatting_structure import boxes
+
+    lowest = box.content_box_y()
+    stack = list(getattr(box, "children", []))
+    while stack:
+        child = stack.pop()
+        if getattr(child, "style", None) is not None and child.style["position"] == "absolute":
+            continue
+        if isinstance(child, boxes.LineBox | boxes.ReplacedBox) or not getattr(
+            child, "children", None
+        ):
+            if hasattr(child, "margin_height"):
+                lowest = max(lowest, child.position_y + child.margin_height())
+            continue
+        if isinstance(child, boxes.BlockBox) and child.style["background_color"][3] > 0:
+            lowest = max(lowest, child.position_y + child.margin_height() - child.margin_bottom)
+        stack.extend(child.children)
+    return lowest
 
 
 def used_pages(document: Any) -> float:
@@ -276,8 +324,12 @@ def _check_column(column, place, report, fragments, tiny, min_type_pt) -> None:
     if last_block is None:
         return None
     box, section, tag = last_block
-    detail = f"{tag} at a column foot"
-    return (place.page, section, _text_of(box), detail, tag in HEADINGS, box.element.get("id", ""))
+    lead = tag == "p" and "lead" in box.element.get("class", "").split()
+    detail = (
+        "pseudo-heading (a lead-in line) at a column foot" if lead else f"{tag} at a column foot"
+    )
+    is_heading = tag in HEADINGS or lead
+    return (place.page, section, _text_of(box), detail, is_heading, box.element.get("id", ""))
 
 
 def _replace(place: _Place, section: str) -> _Place:
@@ -285,13 +337,14 @@ def _replace(place: _Place, section: str) -> _Place:
 
 
 def _check_splits(fragments: dict[int, list[tuple[_Place, Any]]], report: Report) -> None:
-    """A code block or table in several columns, though its height fits one column."""
+    """A code block or table in several columns, though it is short enough to move whole."""
     for pieces in fragments.values():
         if len(pieces) < 2:
             continue
         height = sum(box.margin_height() for _, box in pieces)
         first_place, first_box = pieces[0]
-        if height <= first_place.bottom - first_place.top:
+        # Blocks taller than this may break on purpose, to keep columns full (pdf.py).
+        if height <= MOVABLE_BLOCK * (first_place.bottom - first_place.top):
             report.split_blocks.append(
                 Problem(
                     "split_blocks",

@@ -70,3 +70,100 @@ def test_watch_mode_refit_starts_from_the_last_answer():
     warm = fit_font_size(layout, 1, 6.5, 11, start=7.5, previous=cold.font_size)
     assert warm.font_size == cold.font_size
     assert warm.layouts == 2
+
+
+# --- the search itself, on a fake layout: fast, and checked over many shapes of content ---
+
+import math  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from unittest import mock  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cheatsheet import fit  # noqa: E402
+
+
+@dataclass
+class FakeDocument:
+    used: float
+
+    @property
+    def pages(self) -> list[None]:
+        return [None] * max(1, math.ceil(self.used - 1e-9))
+
+
+def fake_layout(content: float, exponent: float, lumps: int, calls: list[float]):
+    """Pages used grow with size**exponent, in lumps (blocks that move whole)."""
+
+    def layout(size: float) -> FakeDocument:
+        calls.append(size)
+        return FakeDocument(math.ceil(content * size**exponent * lumps) / lumps)
+
+    return layout
+
+
+def search(content, exponent, lumps, budget, floor=6.5, ceiling=11.0, start=7.5, previous=None):
+    calls: list[float] = []
+    with mock.patch.object(fit, "used_pages", lambda document: document.used):
+        result = fit.fit_font_size(
+            fake_layout(content, exponent, lumps, calls), budget, floor, ceiling, start, previous
+        )
+    return result, calls
+
+
+def pages_at(content, exponent, lumps, size):
+    return len(fake_layout(content, exponent, lumps, [])(size).pages)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    content=st.floats(0.002, 0.1),
+    exponent=st.floats(1.6, 2.6),
+    lumps=st.integers(8, 40),  # a page's content moves in blocks of ≤ 1/8 page
+    budget=st.integers(1, 4),
+    start=st.sampled_from([7.5, 6.5, 11.0, 9.0]),
+)
+def test_search_finds_the_largest_fitting_size(content, exponent, lumps, budget, start):
+    result, calls = search(content, exponent, lumps, budget, start=start)
+    assert result.layouts == len(calls) == len(set(calls)) <= fit.MAX_LAYOUTS
+    assert 6.5 <= result.font_size <= 11.0
+    if pages_at(content, exponent, lumps, 6.5) > budget:
+        # cannot fit: reported with the floor's layout, and only one layout there
+        assert not result.fits and result.font_size == 6.5 and calls.count(6.5) == 1
+        return
+    assert result.fits
+    assert pages_at(content, exponent, lumps, result.font_size) <= budget
+    up = round(result.font_size + fit.STEP, 2)
+    assert result.font_size == 11.0 or pages_at(content, exponent, lumps, up) > budget
+    assert result.document.used == fake_layout(content, exponent, lumps, [])(result.font_size).used
+
+
+@settings(max_examples=100, deadline=None)
+@given(content=st.floats(0.002, 0.1), exponent=st.floats(1.6, 2.6), lumps=st.integers(8, 40))
+def test_refit_from_the_previous_answer_takes_two_layouts(content, exponent, lumps):
+    cold, _ = search(content, exponent, lumps, 1)
+    if not cold.fits or cold.font_size == 11.0:
+        return
+    warm, calls = search(content, exponent, lumps, 1, previous=cold.font_size)
+    assert warm.font_size == cold.font_size and len(calls) == 2
+
+
+def test_only_the_chosen_document_is_kept():
+    kept: list = []
+    calls: list[float] = []
+    base = fake_layout(0.01, 2.0, 10, calls)
+
+    def layout(size):
+        document = base(size)
+        kept.append(weakref.ref(document))
+        return document
+
+    import gc
+    import weakref
+
+    with mock.patch.object(fit, "used_pages", lambda document: document.used):
+        result = fit.fit_font_size(layout, 1, 6.5, 11.0, 7.5)
+    gc.collect()
+    alive = [ref() for ref in kept if ref() is not None]
+    assert alive == [result.document] and len(calls) > 1

@@ -53,11 +53,21 @@ def test_heading_ending_the_sheet_is_not_an_orphan():
 
 
 def test_split_block_detected_and_not():
-    lines = "\n".join(f"line {i}" for i in range(8))
-    body = f"<section id='s'>{SPACER}<pre style='break-inside: {{}}; margin: 0'>{lines}</pre></section>"
+    # Two lines (about a tenth of the column) split though moving them whole wastes little.
+    body = (
+        f"<section id='s'>{SPACER}<div style='height: 7mm'></div>"
+        "<pre style='break-inside: {}; margin: 0; orphans: 1; widows: 1'>one\ntwo</pre></section>"
+    )
     bad = report_of(body.format("auto"))
     assert len(bad.split_blocks) == 1 and "pre in 2 pieces" in bad.split_blocks[0].detail
     assert report_of(body.format("avoid")).split_blocks == []
+
+
+def test_tall_block_may_break_to_keep_columns_full():
+    # Eight lines (well over 15 % of the column) may break: moving them would waste room.
+    lines = "\n".join(f"line {i}" for i in range(8))
+    body = f"<section id='s'>{SPACER}<pre style='margin: 0'>{lines}</pre></section>"
+    assert report_of(body).split_blocks == []
 
 
 def test_block_taller_than_a_column_is_not_reported():
