@@ -171,6 +171,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help=f"iterate: {', '.join(QUICK)} only (unless --only), one repetition, no warm-up",
     )
+    p.add_argument(
+        "--no-warm-up", action="store_true", help="skip the untimed warm-up round (a busy machine)"
+    )
     args = p.parse_args(argv)
     if args.quick:
         args.repeat = 1
@@ -939,7 +942,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         load_start = os.getloadavg()[0]
         inputs = make_inputs(work, args.only)
-        benchmark(inputs, args.repeat, args.timeout, warm_up=not args.quick)
+        benchmark(inputs, args.repeat, args.timeout, warm_up=not (args.quick or args.no_warm_up))
         probes = [] if args.quick else run_probes(work, args.timeout)
         load = (load_start, os.getloadavg()[0])
         measure_pdfs(inputs)

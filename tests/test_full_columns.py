@@ -1,0 +1,162 @@
+"""Layout rules for full columns and clean breaks (issue #14 items 2 and 5), and the two
+WeasyPrint speed-ups (issue #13), checked on small in-process layouts: no CLI, no PDF file
+unless a test looks at pixels."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import numpy
+import pypdfium2 as pdfium
+import pytest
+from weasyprint import HTML
+
+from cheatsheet.pdf import (
+    FULL_COLUMNS_CSS,
+    draw_each_svg_once,
+    lay_out_columns_once,
+    layout_hints,
+)
+from cheatsheet.preflight import column_fills
+
+PAGE = "@page { size: 120mm 80mm; margin: 5mm } body { margin: 0; font: 9pt sans-serif }"
+SHEET = ".sheet { column-count: 2; column-gap: 4mm; column-fill: auto } pre .cl { display: block }"
+
+
+def render(body: str, css: str = ""):
+    html = layout_hints(f"<main class='sheet'>{body}</main>")
+    style = f"<style>{PAGE} {SHEET} {FULL_COLUMNS_CSS} {css}</style>"
+    return HTML(string=style + html).render()
+
+
+def lines_of(document):
+    """(page, x, y, text) of every text line, in layout order."""
+    from weasyprint.formatting_structure import boxes
+
+    found = []
+
+    def walk(box, page):
+        if isinstance(box, boxes.TextBox):
+            found.append((page, round(box.position_x, 2), round(box.position_y, 2), box.text))
+        for child in getattr(box, "children", []):
+            walk(child, page)
+
+    for number, page in enumerate(document.pages, 1):
+        walk(page._page_box, number)
+    return found
+
+
+def test_hints_mark_pseudo_headings_and_breaks():
+    html = layout_hints(
+        "<p><strong>Bold label</strong></p><ul><li>a</li></ul>"
+        "<p>Install it:</p><ul><li>b</li></ul>"
+        '<p>Run this:</p><div class="highlight"><pre>x</pre></div>'
+        "<p>Not a lead: it goes on</p><p>plain</p>"
+        "<!-- column --><!--column break-->"
+    )
+    assert html.count('<p class="lead">') == 1
+    assert html.count('<p class="lead intro">') == 2
+    assert "<p>Not a lead: it goes on</p><p>plain</p>" in html
+    assert html.count('<div class="break-column"></div>') == 2
+
+
+def test_emoji_at_the_end_of_a_line_is_tied_to_its_word():
+    html = layout_hints('<p>ship it <img class="emoji" src="emoji:1F680" alt="r"></p>')
+    assert 'it\u00a0<img class="emoji"' in html
+    middle = layout_hints('<p>a <img class="emoji" src="emoji:1F680" alt="r"> b</p>')
+    assert 'a <img class="emoji"' in middle  # mid-line emoji may still wrap
+
+
+def test_hints_are_linear_on_hostile_input():
+    import time
+
+    hostile = "<p>" + "<strong>x" * 20000 + ":" * 20000
+    started = time.process_time()
+    layout_hints(hostile + "<!--" * 20000)
+    assert time.process_time() - started < 2.0  # CPU, generous: quadratic would be minutes
+
+
+def test_manual_column_break_starts_a_new_column():
+    document = render("<p>first</p><!-- column --><p>second</p>")
+    positions = {text: (page, x) for page, x, _, text in lines_of(document)}
+    assert positions["first"][0] == positions["second"][0] == 1
+    assert positions["second"][1] > positions["first"][1] + 100  # the second column
+
+
+def test_tall_code_block_fills_the_column_and_continues():
+    spacer = "<div style='height: 40mm'></div>"
+    code = "".join(f"<span class='cl'>line {i}</span>" for i in range(30))
+    document = render(
+        f"{spacer}<div class='highlight'><pre class='lines-30'><code>{code}</code></pre></div>",
+        "pre.lines-30 { break-inside: auto; }",
+    )
+    lines = [(x, text) for _, x, _, text in lines_of(document) if text.startswith("line")]
+    first_column = [t for x, t in lines if x < 60]
+    assert 2 <= len(first_column) < 30  # it started under the spacer instead of moving on
+    assert len(lines) - len(first_column) >= 2  # and at least two lines continue
+    assert column_fills(document.pages[0])[0] > 0.9
+
+
+def test_short_code_block_moves_whole():
+    spacer = "<div style='height: 62mm'></div>"
+    code = "".join(f"<span class='cl'>line {i}</span>" for i in range(4))
+    document = render(
+        f"{spacer}<div class='highlight'><pre class='lines-0'><code>{code}</code></pre></div>"
+    )
+    xs = {x for _, x, _, text in lines_of(document) if text.startswith("line")}
+    assert len(xs) == 1 and min(xs) > 60  # all four lines in the second column
+
+
+def test_bold_pseudo_heading_stays_with_its_list():
+    spacer = "<div style='height: 63mm'></div>"
+    items = "".join(f"<li>item {i}</li>" for i in range(6))
+    document = render(
+        f"{spacer}<p><strong>Label</strong></p><ul>{items}</ul>", "li { break-inside: avoid; }"
+    )
+    where = {text: x for _, x, _, text in lines_of(document)}
+    assert where["Label"] > 60 and where["item 0"] > 60  # moved together
+
+
+def test_one_pass_columns_lay_out_exactly_like_weasyprint():
+    from weasyprint.layout import block, column
+
+    code_line = "code line\n"
+    body = "".join(
+        f"<section><h3>Part {n}</h3><p>{'words and more words ' * (n % 7 + 3)}</p>"
+        f"<pre>{code_line * (n % 5 + 1)}</pre></section>"
+        for n in range(60)
+    )
+    lay_out_columns_once()
+    ours = lines_of(render(body))
+    one_pass = column.columns_layout
+    column.columns_layout = block.columns_layout = one_pass.two_passes
+    try:
+        theirs = lines_of(render(body))
+    finally:
+        column.columns_layout = block.columns_layout = one_pass
+    assert len({page for page, *_ in ours}) >= 3
+    assert ours == theirs
+
+
+def test_repeated_svg_is_drawn_once_and_looks_the_same():
+    svg = (
+        "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10'>"
+        "<circle cx='5' cy='5' r='4' fill='red'/></svg>"
+    )
+    body = "".join(f"<p><img src=\"{svg}\" style='width: 8mm'></p>" for n in range(3))
+    draw_each_svg_once()
+    pdf = render(body, "p { margin: 4mm 0 }").write_pdf()
+    assert pdf.count(b"/Subtype /Form") == 1
+    page = numpy.asarray(pdfium.PdfDocument(io.BytesIO(pdf))[0].render(scale=2).to_pil())
+    red = (page[:, :, 0] > 200) & (page[:, :, 1] < 80) & (page[:, :, 2] < 80)
+    rows = red.any(axis=1).nonzero()[0]
+    runs = 1 + sum(1 for a, b in itertools.pairwise(rows) if b > a + 1)
+    assert runs == 3  # all three drawn
+
+
+@pytest.mark.parametrize("fraction", [0.15])
+def test_movable_block_threshold_is_the_issue_figure(fraction):
+    from cheatsheet.pdf import MOVABLE_BLOCK
+
+    assert fraction == MOVABLE_BLOCK
