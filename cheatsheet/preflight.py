@@ -152,6 +152,8 @@ class Report:
     layouts: int = 1
     overflow: list[Problem] = field(default_factory=list)
     orphaned_headings: list[Problem] = field(default_factory=list)
+    # A bold-only line, or a line ending in ":" before a list or code, at a column foot.
+    stranded_pseudo_headings: list[Problem] = field(default_factory=list)
     split_blocks: list[Problem] = field(default_factory=list)
     missing_glyphs: list[Problem] = field(default_factory=list)
     tiny_type: list[Problem] = field(default_factory=list)
@@ -165,6 +167,7 @@ class Report:
         "missing_glyphs",
         "tiny_type",
         "missing_images",
+        "stranded_pseudo_headings",
     )
 
     @property
@@ -225,7 +228,7 @@ def inspect(
         layouts=layouts,
     )
     fragments: dict[int, list[tuple[_Place, Any]]] = {}
-    column_ends: list[tuple[int, str, str, str, bool, str]] = []
+    column_ends: list[tuple[int, str, str, str, str, str]] = []
     tiny: set[tuple[str, float]] = set()
     for number, page in enumerate(document.pages, 1):
         page_box = page._page_box
@@ -244,11 +247,10 @@ def inspect(
                 if last is not None:
                     column_ends.append(last)
     # A heading that ends a column is stranded, unless it is the very end of the sheet.
-    report.orphaned_headings = [
-        Problem("orphaned_headings", page, section, text, detail, element_id)
-        for page, section, text, detail, is_heading, element_id in column_ends[:-1]
-        if is_heading
-    ]
+    for page, section, text, detail, kind, element_id in column_ends[:-1]:
+        if kind:
+            problem = Problem(kind, page, section, text, detail, element_id)
+            getattr(report, kind).append(problem)
     _check_splits(fragments, report)
     for section, size in sorted(tiny):
         report.tiny_type.append(
@@ -328,8 +330,8 @@ def _check_column(column, place, report, fragments, tiny, min_type_pt) -> None:
     detail = (
         "pseudo-heading (a lead-in line) at a column foot" if lead else f"{tag} at a column foot"
     )
-    is_heading = tag in HEADINGS or lead
-    return (place.page, section, _text_of(box), detail, is_heading, box.element.get("id", ""))
+    kind = "orphaned_headings" if tag in HEADINGS else "stranded_pseudo_headings" if lead else ""
+    return (place.page, section, _text_of(box), detail, kind, box.element.get("id", ""))
 
 
 def _replace(place: _Place, section: str) -> _Place:

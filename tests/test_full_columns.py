@@ -160,3 +160,13 @@ def test_movable_block_threshold_is_the_issue_figure(fraction):
     from cheatsheet.pdf import MOVABLE_BLOCK
 
     assert fraction == MOVABLE_BLOCK
+
+
+def test_preflight_counts_a_stranded_pseudo_heading():
+    from cheatsheet.preflight import inspect
+
+    # An author's column break right after a bold label strands it at the column foot.
+    body = "<section id='s'><p><strong>Label</strong></p><!-- column --><p>next</p></section>"
+    report = inspect(render(body), paper="t", columns=2, font_size=9)
+    assert [p.text for p in report.stranded_pseudo_headings] == ["Label"]
+    assert report.orphaned_headings == []
