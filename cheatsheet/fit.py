@@ -26,10 +26,17 @@ class FitResult:
     fits: bool
     layouts: int
     tried: list[tuple[float, float, int]] = field(default_factory=list)  # size, used, pages
+    used: float = 0.0  # pages of content at the chosen size (2.5 = two and a half)
 
 
 def fit_font_size(
-    layout, pages: int, floor: float, ceiling: float, start: float, previous: float | None = None
+    layout,
+    pages: int,
+    floor: float,
+    ceiling: float,
+    start: float,
+    previous: float | None = None,
+    previous_used: float | None = None,
 ) -> FitResult:
     """Search [floor, ceiling] for the largest size whose layout needs at most `pages` pages.
 
@@ -38,7 +45,9 @@ def fit_font_size(
     is dropped as soon as a better one exists (a big sheet's layout is hundreds of MB).
     `previous` is the answer for an earlier version of the same sheet (watch mode): an edit
     rarely moves it, so it and its neighbour one step up are tried first, which settles most
-    rebuilds in two layouts. A budget that cannot be met is known after one layout at the
+    rebuilds in two layouts. With `previous_used` (the content it held then), an edit that
+    did not shrink the content settles in one: one step up did not fit before, and more
+    content cannot make it fit now. A budget that cannot be met is known after one layout at the
     floor: the search never goes below it, and stops there.
     """
     measured: dict[float, tuple[float, int]] = {}  # size -> (used pages, page count)
@@ -60,12 +69,14 @@ def fit_font_size(
 
     size = _snap(min(max(previous if previous else start, floor), ceiling))
     used = attempt(size)
-    if previous and fits(size) and size < ceiling:
+    grown = previous_used is not None and used >= previous_used - 1e-6
+    settled = bool(previous) and fits(size) and grown  # one step up cannot fit now either
+    if previous and fits(size) and size < ceiling and not grown:
         size = _snap(size + STEP)
         used = attempt(size)
     exponent = 2.0
     stride = 2 * STEP  # least move while the answer is not yet bracketed; doubles each time
-    while len(measured) < MAX_LAYOUTS:
+    while len(measured) < MAX_LAYOUTS and not settled:
         good = [s for s in measured if fits(s)]
         bad = [s for s in measured if not fits(s)]
         low, high = max(good, default=None), min(bad, default=None)
@@ -77,7 +88,7 @@ def fit_font_size(
             # Fills the budget already, but blocks move whole: a larger size may still fit.
             guess, stride = low + stride, stride * 2
         elif low is not None and high is not None:
-            guess = _snap((low + high) / 2)  # bracketed: bisect (the fill is too lumpy to model)
+            guess = _snap(_between(low, measured[low][0], high, measured[high][0], pages))
             if guess in (low, high):
                 break
         else:
@@ -102,7 +113,22 @@ def fit_font_size(
         fits=fits(chosen),
         layouts=len(measured),
         tried=[(s, round(u, 3), n) for s, (u, n) in sorted(measured.items())],
+        used=measured[chosen][0],
     )
+
+
+def _between(low: float, used_low: float, high: float, used_high: float, pages: int) -> float:
+    """Where the content reaches the budget between a size that fits and one that does not,
+    by the power law through both; kept to the middle half of a wide bracket, so the
+    bracket shrinks by a quarter at least even where the lumpy fill misleads the model."""
+    try:
+        exponent = math.log(used_high / used_low) / math.log(high / low)
+        guess = low * (pages / used_low) ** (1 / exponent)
+    except (ValueError, ZeroDivisionError):
+        guess = (low + high) / 2
+    width = high - low
+    margin = width / 4 if width > 4 * STEP else STEP
+    return min(max(guess, low + margin), high - margin)
 
 
 def _best(measured: dict[float, tuple[float, int]], pages: int) -> float:

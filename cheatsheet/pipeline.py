@@ -135,7 +135,8 @@ class BuildCache:
     def __init__(self) -> None:
         self._markdown: dict[bool, MarkdownRenderer] = {}
         self._renderers: dict[tuple, Renderer] = {}
-        self.fitted: dict[SheetConfig, float] = {}  # last size chosen by fitting, per sheet
+        # last size chosen by fitting, per sheet, and the pages of content it held
+        self.fitted: dict[SheetConfig, tuple[float, float]] = {}
 
     def markdown(self, safe: bool) -> MarkdownRenderer:
         if safe not in self._markdown:
@@ -171,10 +172,11 @@ def build_sheet(
         say(f"laying out at {size:g} pt")
         return renderer.layout(html, size, extra_css + css)
 
+    previous, previous_used = cache.fitted.get(config, (None, None))
     if config.fit == "auto":
-        fitted = fit_auto(layout, config.fit_min, config.fit_max, cache.fitted.get(config))
+        fitted = fit_auto(layout, config.fit_min, config.fit_max, previous)
         document, font_size, layouts = fitted.document, fitted.font_size, fitted.layouts
-        cache.fitted[config] = font_size
+        cache.fitted[config] = (font_size, fitted.used)
     elif config.fit:
         fitted = fit_font_size(
             layout,
@@ -182,12 +184,13 @@ def build_sheet(
             config.fit_min,
             config.fit_max,
             start=config.font_size,
-            previous=cache.fitted.get(config),
+            previous=previous,
+            previous_used=previous_used,
         )
         if not fitted.fits and not config.allow_overflow:
             raise _cannot_fit(config, len(fitted.document.pages), sections)
         document, font_size, layouts = fitted.document, fitted.font_size, fitted.layouts
-        cache.fitted[config] = font_size
+        cache.fitted[config] = (font_size, fitted.used)
     else:
         document = layout(font_size)
 

@@ -103,11 +103,17 @@ def fake_layout(content: float, exponent: float, lumps: int, calls: list[float])
     return layout
 
 
-def search(content, exponent, lumps, budget, floor=6.5, ceiling=11.0, start=7.5, previous=None):
+def search(content, exponent, lumps, budget, start=7.5, previous=None, previous_used=None):
     calls: list[float] = []
     with mock.patch.object(fit, "used_pages", lambda document: document.used):
         result = fit.fit_font_size(
-            fake_layout(content, exponent, lumps, calls), budget, floor, ceiling, start, previous
+            fake_layout(content, exponent, lumps, calls),
+            budget,
+            6.5,
+            11.0,
+            start,
+            previous,
+            previous_used,
         )
     return result, calls
 
@@ -167,3 +173,26 @@ def test_only_the_chosen_document_is_kept():
     gc.collect()
     alive = [ref() for ref in kept if ref() is not None]
     assert alive == [result.document] and len(calls) > 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    content=st.floats(0.002, 0.1),
+    exponent=st.floats(1.6, 2.6),
+    lumps=st.integers(8, 40),
+    growth=st.floats(1.0, 1.05),
+)
+def test_refit_after_content_grew_takes_one_layout_when_it_still_fits(
+    content, exponent, lumps, growth
+):
+    cold, _ = search(content, exponent, lumps, 1)
+    if not cold.fits:
+        return
+    grown = content * growth
+    warm, calls = search(
+        grown, exponent, lumps, 1, previous=cold.font_size, previous_used=cold.used
+    )
+    best, _ = search(grown, exponent, lumps, 1)
+    assert warm.font_size == best.font_size or not best.fits
+    if pages_at(grown, exponent, lumps, cold.font_size) <= 1:
+        assert len(calls) == 1
