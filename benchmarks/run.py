@@ -900,13 +900,18 @@ def notes(inputs: list[BenchInput]) -> list[str]:
 
 
 def report(
-    inputs: list[BenchInput], repeat: int, load: tuple[float, float], probes: list[str]
+    inputs: list[BenchInput],
+    repeat: int,
+    load: tuple[float, float],
+    probes: list[str],
+    warm_up: bool = True,
 ) -> str:
     parts = [
         "# Benchmark: cheatsheet vs md2pdf vs raw WeasyPrint",
         "",
         *machine(load),
-        f"- method: {repeat} timed repetition{'s' * (repeat != 1)} after one warm-up round, "
+        f"- method: {repeat} timed repetition{'s' * (repeat != 1)}"
+        f"{' after one warm-up round' if warm_up else ', no warm-up round'}, "
         "contenders interleaved; "
         "every run a cold process; medians of wall time and of peak RSS",
         "",
@@ -946,7 +951,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         probes = [] if args.quick else run_probes(work, args.timeout)
         load = (load_start, os.getloadavg()[0])
         measure_pdfs(inputs)
-        text = report(inputs, args.repeat, load, probes)
+        warm_up = not (args.quick or args.no_warm_up)
+        text = report(inputs, args.repeat, load, probes, warm_up)
     finally:
         if args.keep:
             progress(f"outputs kept in {work}")
