@@ -274,15 +274,15 @@ def write_scaled(path: Path, times: int) -> None:
 
 
 def write_concatenation(corpus: list[Path], path: Path, kb: int) -> None:
-    """The corpus files one after another (repeated if needed), cut at the last section
-    heading before `kb` KB: real notes of every kind, at a chosen size."""
+    """The corpus files one after another (repeated if needed), cut at the last heading
+    (levels 2-4: the emoji sheet's long tail has no level-2 heading) before `kb` KB."""
     text = "\n\n".join(p.read_text(encoding="utf-8") for p in corpus)
     if not text:
         raise SystemExit("the concat-N inputs need the corpus")
     while len(text.encode()) < kb * 1024:
         text += "\n\n" + text
     cut = text.encode()[: kb * 1024].decode("utf-8", "ignore")
-    heading = cut.rfind("\n## ")
+    heading = max(cut.rfind("\n## "), cut.rfind("\n### "), cut.rfind("\n#### "))
     path.parent.mkdir(exist_ok=True)
     path.write_text(cut[:heading] if heading > 0 else cut, encoding="utf-8")
 
