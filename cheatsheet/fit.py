@@ -155,9 +155,10 @@ def fit_auto(layout, floor: float, ceiling: float, previous: float | None = None
     memo: dict[float, Any] = {}
 
     def remembered(size: float):
-        if size not in memo:
-            memo[size] = layout(size)
-        return memo[size]
+        # The floor's layout is used twice (page count, then the search); handed over once,
+        # so the search's keep-only-the-best rule frees it.
+        return memo.pop(size) if size in memo else layout(size)
 
-    pages = max(1, len(remembered(floor).pages))
+    memo[floor] = layout(floor)
+    pages = max(1, len(memo[floor].pages))
     return fit_font_size(remembered, pages, floor, ceiling, start=floor, previous=previous)
