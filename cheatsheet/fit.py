@@ -88,9 +88,7 @@ def fit_font_size(
             # Fills the budget already, but blocks move whole: a larger size may still fit.
             guess, stride = low + stride, stride * 2
         elif low is not None and high is not None:
-            target = pages * TARGET_FILL  # aim a little low: a fitting guess narrows faster
-            between = _between(low, measured[low][0], high, measured[high][0], target)
-            guess = _snap(low + max(1, math.floor((between - low) / STEP + 1e-9)) * STEP)
+            guess = _snap(_between(low, measured[low][0], high, measured[high][0], pages))
             if guess in (low, high):
                 break
         else:
@@ -119,7 +117,7 @@ def fit_font_size(
     )
 
 
-def _between(low: float, used_low: float, high: float, used_high: float, pages: float) -> float:
+def _between(low: float, used_low: float, high: float, used_high: float, pages: int) -> float:
     """Where the content reaches the budget between a size that fits and one that does not,
     by the power law through both; kept to the middle half of a wide bracket, so the
     bracket shrinks by a quarter at least even where the lumpy fill misleads the model."""
