@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from .codewrap import art_css
 from .config import SheetConfig, to_mm
 from .errors import CheatsheetError
 from .markdown import indent_css, long_block_css, wrap_mark_css
@@ -33,6 +34,9 @@ def settings_css(config: SheetConfig, font_size: float) -> str:
         + indent_css()
         + wrap_mark_css(code_chars_per_line(config, font_size))
         + long_block_css(*rows_per_column(config, font_size))
+        + art_css(
+            code_chars_per_line(config, font_size), CODE_SIZE * font_size, config.min_type_size
+        )
     )
 
 
