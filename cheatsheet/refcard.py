@@ -15,6 +15,7 @@ The Markdown stays portable: nothing new to write, other renderers show a plain 
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 
@@ -89,6 +90,33 @@ def _is_command_definitions(element: ET.Element) -> bool:
     return len(terms) >= MIN_ITEMS and all(_only_code(term) for term in terms)
 
 
+KEY_BUCKET = 5
+KEY_BUCKET_MAX = 25
+
+
+_STASHED = re.compile("\x02wzxhzdk:(\\d+)\x03")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _visible_text(md: Markdown, element: ET.Element) -> str:
+    """An element's text as printed: pymdownx's inlinehilite stashes inline code away from
+    the tree, leaving a placeholder that stands for the stashed HTML."""
+
+    def stashed(match: re.Match[str]) -> str:
+        blocks = md.htmlStash.rawHtmlBlocks
+        index = int(match.group(1))
+        return html.unescape(_TAG.sub("", str(blocks[index]))) if index < len(blocks) else ""
+
+    return _STASHED.sub(stashed, "".join(element.itertext()))
+
+
+def _key_bucket(md: Markdown, element: ET.Element) -> int:
+    """The longest key in characters, rounded up to 5 (at most 25): the key column is sized
+    to it (base.css `.refcard.kN`), so keys do not wrap and descriptions get the rest."""
+    longest = max(len(_visible_text(md, code)) for code in element.iter("code"))
+    return min(-(-longest // KEY_BUCKET) * KEY_BUCKET, KEY_BUCKET_MAX)
+
+
 class RefcardTreeprocessor(Treeprocessor):
     def run(self, root: ET.Element) -> None:
         for element in list(root.iter()):
@@ -96,6 +124,7 @@ class RefcardTreeprocessor(Treeprocessor):
                 for item in element:
                     _split_item(item)
                 _add_class(element, "refcard")
+                _add_class(element, f"k{_key_bucket(self.md, element)}")
             elif element.tag == "table" and _is_command_table(element):
                 # On the body, not the table: markdown.py tags `<table>` with its size classes.
                 _add_class(element.find("tbody"), "refcard")

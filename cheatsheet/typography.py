@@ -30,6 +30,8 @@ CELLS = {"th", "td"}
 # A token longer than this may break in a table cell, first after punctuation; shorter ones
 # ("top", "HEAD~1") never break, so the table's column widths come from them.
 LONG_TOKEN = 12
+# Inline code in prose: a token up to this long never breaks inside (`--no-cache-dir`).
+PROSE_TOKEN = 24
 # A piece still longer than this after the punctuation breaks may break anywhere.
 UNBREAKABLE = 18
 BREAK_AFTER = set("/_=&?#:;,|\\")
@@ -37,11 +39,15 @@ BREAK_AFTER_UNLESS_NUMBER = set(".-")
 HANGUL_WORD_MAX = 24
 _SPACE = re.compile(r"(\s+)")
 # Spaced double and triple hyphens are dashes; `--flag` (no space after) stays as typed.
-_EM_DASH = re.compile(r"(?<=\s)---(?=\s)")
-_EN_DASH = re.compile(r"(?<=\s)--?(?=\s)")
+# Only between words on one line: a "- " opening a line is a list the author meant.
+_EM_DASH = re.compile(r"(?<=\S )---(?= \S)")
+_EN_DASH = re.compile(r"(?<=\S )--?(?= \S)")
 # Paragraphs holding only line breaks and spaces: spacers from notes written for the web.
 _SPACER_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|&#160;|\u00a0|<br\s*/?>)*</p>\n?")
 _SPACER_LINE = re.compile(r"^(?:<br\s*/?>[ \t]*)+\n", re.MULTILINE)
+# Inline code is plain text between tags (code blocks always hold line spans).
+_INLINE_CODE = re.compile(r"(<code(?: class=\"[^\"<>]*\")?>)([^<]*)</code>")
+_CELL = re.compile(r"<t[dh]\b[^>]*>.*?</t[dh]>", re.DOTALL)
 _BR_RUN = re.compile(r"(?:<br\s*/?>\s*){2,}")
 
 
@@ -155,6 +161,10 @@ def _split_after_punctuation(token: str) -> list[str]:
     parts, start = [], 0
     for index, char in enumerate(token[:-1]):
         between_digits = token[index - 1 : index].isdigit() and token[index + 1].isdigit()
+        # Never inside a run of punctuation (`--`, `://`) or before the first letter.
+        starts_word = token[index + 1].isalnum() and any(c.isalnum() for c in token[start:index])
+        if not starts_word:
+            continue
         if char in BREAK_AFTER or (char in BREAK_AFTER_UNLESS_NUMBER and not between_digits):
             parts.append(token[start : index + 1])
             start = index + 1
@@ -186,23 +196,55 @@ class TypographyTreeprocessor(Treeprocessor):
                 _rewrite_text(element, keep_korean_words)
         for element in _iter_blocks(root, CELLS):
             _rewrite_text(element, break_long_tokens)
-            for code in element.iter("code"):
-                _break_code_text(code)
         _rewrite_text(root, dashes)
 
 
-def _break_code_text(code: ET.Element) -> None:
-    """Inline code in a table cell breaks only inside long tokens (its text is plain)."""
-    if len(code) == 0 and code.text and len(code.text) > LONG_TOKEN:
-        pieces = break_long_tokens(code.text)
-        code.text = ""
-        _splice(code, None, pieces)
+def _code_token_html(token: str, longest_whole: int) -> str:
+    """One space-free token of inline code (HTML-escaped text) with its break rules."""
+    plain = html_module.unescape(token)
+    if len(plain) <= longest_whole:
+        breakable = any(char in BREAK_AFTER or char in "-." for char in plain)
+        return f'<span class="nobr">{token}</span>' if breakable else token
+    out = []
+    for index, part in enumerate(_split_after_punctuation(plain)):
+        escaped = html_module.escape(part, quote=False)
+        if index:
+            out.append("<wbr>")
+        out.append(f'<span class="brk">{escaped}</span>' if len(part) > UNBREAKABLE else escaped)
+    return "".join(out)
+
+
+def code_breaks(code_text: str, longest_whole: int) -> str:
+    """Inline code wraps at its spaces: a token up to `longest_whole` characters never
+    breaks after its hyphens or slashes (`--cask`, `HEAD~1`, `a/b`); a longer one breaks
+    after punctuation, and anywhere only in a long run without any."""
+    return "".join(
+        token if not token or token.isspace() else _code_token_html(token, longest_whole)
+        for token in _SPACE.split(code_text)
+    )
 
 
 class SpacerPostprocessor(Postprocessor):
-    """Drop paragraphs and lines holding only `<br>`, and runs of `<br>` inside text."""
+    """Drop paragraphs and lines holding only `<br>`, and runs of `<br>` inside text; give
+    inline code its break rules (here, on the final HTML, because pymdownx's inlinehilite
+    stashes inline code away from the tree)."""
 
     def run(self, text: str) -> str:
+        text = _CELL.sub(
+            lambda cell: _INLINE_CODE.sub(
+                lambda code: code.group(1) + code_breaks(code.group(2), LONG_TOKEN) + "</code>",
+                cell.group(0),
+            ),
+            text,
+        )
+        text = _INLINE_CODE.sub(
+            lambda code: (
+                code.group(1) + code_breaks(code.group(2), PROSE_TOKEN) + "</code>"
+                if "nobr" not in code.group(2) and "<wbr>" not in code.group(2)
+                else code.group(0)
+            ),
+            text,
+        )
         text = _SPACER_PARAGRAPH.sub("", text)
         text = _SPACER_LINE.sub("", text)
         return _BR_RUN.sub("<br>\n", text)
