@@ -495,3 +495,50 @@ def test_boxed_theme_frames_sections_and_prints_in_greyscale(tmp_path):
     # The frame: a thin vertical line down the section's left edge.
     column = [image.getpixel((x, height // 10)) for x in range(0, width // 4)]
     assert any(value < 200 for value in column[: width // 16])
+
+
+def patterns(pdf: Path) -> int:
+    """Tiling and shading patterns in the pages' resources, form XObjects included."""
+    import pypdf
+
+    count, seen = 0, set()
+
+    def walk(resources) -> None:
+        nonlocal count
+        if resources is None or id(resources) in seen:
+            return
+        seen.add(id(resources))
+        count += len(resources.get("/Pattern", {}) or {})
+        for xobject in (resources.get("/XObject", {}) or {}).values():
+            walk(xobject.get_object().get("/Resources"))
+
+    for page in pypdf.PdfReader(pdf).pages:
+        walk(page.get("/Resources"))
+    return count
+
+
+def test_continuation_marks_are_paths_that_survive_imposition(tmp_path):
+    """The mark beside wrapped code rows is a border, not a repeated background: PDF draws
+    those as tiling patterns, which kept page coordinates and came out clipped in booklets."""
+    pdf = build(
+        tmp_path,
+        "## Code\n\n```sh\n"
+        + "docker run --rm -it -v $PWD/config:/etc/app:ro -p 8080:80 image " * 3
+        + "\n```\n",
+        "--no-fit",
+        "--font-size",
+        "9",
+        "--columns",
+        "5",
+        "--handout",
+        "booklet",
+    )
+    booklet = pdf.with_name("sheet-booklet.pdf")
+    assert patterns(pdf) == 0 and patterns(booklet) == 0
+    image = pdfium.PdfDocument(str(pdf))[0].render(scale=4).to_pil().convert("L")
+    drawn = glyphs(pdf)
+    second_row = sorted({g.baseline for g in drawn if g.font == "Sheet-Mono"}, reverse=True)[1]
+    left = min(g.box[0] for g in drawn if g.font == "Sheet-Mono")
+    y = round((image.height / 4 - second_row - 2) * 4)
+    bar = [image.getpixel((x, y)) for x in range(round(left * 4), round((left + 6) * 4))]
+    assert min(bar) < 200  # a grey bar left of the continuation row's text
