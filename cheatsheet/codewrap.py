@@ -62,9 +62,9 @@ def break_opportunities(code_html: str) -> str:
 
 def _is_art(lines: list[str]) -> bool:
     """Box drawing, ASCII boxes and tables, or columns aligned with runs of spaces."""
-    if any(_BOX_DRAWING.search(line) for line in lines):
-        return True
-    if sum(bool(_ASCII_ART.search(line)) for line in lines) >= 2:
+    # A drawing is most of the block; one `├──` printed by a line of code is not.
+    drawn = sum(bool(_BOX_DRAWING.search(line) or _ASCII_ART.search(line)) for line in lines)
+    if drawn >= 2 and drawn >= len(lines) / 3:
         return True
     aligned = sum(bool(_ALIGNED.search(line.strip())) for line in lines)
     return aligned >= 2 and aligned >= len(lines) / 3

@@ -312,6 +312,8 @@ def test_art_detection():
     assert codewrap._is_art(["┌──┐", "│ab│", "└──┘"])
     assert codewrap._is_art(["+-----+-----+", "| a   | b   |", "+-----+-----+"])
     assert not codewrap._is_art(["def f(x):", "    return x + 1"])
+    code = ["import torch", "for i in range(n):", '    print(f"├── {i}")', "done()", "x = 1"]
+    assert not codewrap._is_art(code)  # one drawing character printed by code
 
 
 # ---- 4. tables ---------------------------------------------------------------------------
