@@ -544,3 +544,19 @@ def test_continuation_marks_are_paths_that_survive_imposition(tmp_path):
     y = round((image.height / 4 - second_row - 2) * 4)
     bar = [image.getpixel((x, y)) for x in range(round(left * 4), round((left + 6) * 4))]
     assert min(bar) < 200  # a grey bar left of the continuation row's text
+
+
+def test_subheadings_stand_above_bold_labels(tmp_path):
+    pdf = build(
+        tmp_path,
+        "## Section\n\n### Heading Here\n\nText.\n\n**Label Here:**\n\nMore text.\n",
+        "--no-fit",
+        "--font-size",
+        "9",
+    )
+    drawn = glyphs(pdf)
+    capitals = {g.baseline: g for g in drawn if g.char == "H" and g.page == 0}
+    heading, label = (capitals[line] for line in sorted(capitals, reverse=True)[:2])
+    # The h3 capital is at least 10 % taller, and heavier than the SemiBold label.
+    assert heading.box[3] - heading.box[1] >= 1.1 * (label.box[3] - label.box[1])
+    assert "Bold" in heading.font and "Semi-Bold" in label.font
