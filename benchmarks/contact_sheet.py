@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import fnmatch
 import io
+import re
 import sys
 import time
 from pathlib import Path
@@ -106,10 +107,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{source.name}: FAILED ({code}) {err.strip().splitlines()[-1:]}")
             continue
         pages = draw_pages(pdf, args.dpi)
-        glyphs = [line for line in err.splitlines() if "no glyph" in line or "missing" in line]
+        glyphs = re.search(r"missing glyphs (\d+)", err)
+        size = re.search(r"(\d+(?:\.\d+)?) pt", err)
         print(
-            f"{source.name}: {len(pages)} page(s), {seconds:.1f} s CPU, "
-            f"{len(glyphs)} glyph warnings"
+            f"{source.name}: {len(pages)} page(s) at {size.group(1) if size else '?'} pt, "
+            f"{seconds:.1f} s CPU, missing glyphs {glyphs.group(1) if glyphs else '?'}"
         )
         per_png = PER_ROW * ROWS
         for start in range(0, len(pages), per_png):
