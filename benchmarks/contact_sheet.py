@@ -42,14 +42,14 @@ def sources() -> list[Path]:
 
 
 def build(source: Path, pdf: Path, theme: str) -> tuple[int, str]:
-    """Build one sheet with the CLI's own entry point; returns (exit code, stderr)."""
+    """Build one sheet with the CLI's own entry point; returns (exit code, its output)."""
     from cheatsheet import cli
 
     err = io.StringIO()
     args = ["--project", str(source.parent), "--content", str(source), "-o", str(pdf)]
     if theme:
         args += ["--theme", theme]
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(err):
         code = cli.main(args)
     return code, err.getvalue()
 
