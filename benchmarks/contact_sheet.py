@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         pages = draw_pages(pdf, args.dpi)
         glyphs = re.search(r"missing glyphs (\d+)", err)
-        size = re.search(r"(\d+(?:\.\d+)?) pt", err)
+        size = re.search(r"pages?, [^,\n]+, \d+ columns, (\d+(?:\.\d+)?) pt", err)
         print(
             f"{source.name}: {len(pages)} page(s) at {size.group(1) if size else '?'} pt, "
             f"{seconds:.1f} s CPU, missing glyphs {glyphs.group(1) if glyphs else '?'}"
