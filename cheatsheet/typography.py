@@ -1,5 +1,6 @@
 """Micro-typography as a Python-Markdown extension: language tags per block, Korean words
-kept whole, break points inside long table tokens, dashes, and spacer paragraphs removed.
+kept whole, break points inside long table tokens and inline code, dashes, and spacer
+paragraphs removed; plus the sheet-level touches the pipeline applies (`finish_sheet`).
 
 Why a treeprocessor and not regexes over the finished HTML: it sees text nodes only, never
 tags or attribute values, and it skips code (`code`, `pre`) structurally. It runs after the
@@ -46,7 +47,7 @@ _EN_DASH = re.compile(r"(?<=\S )--?(?= \S)")
 _SPACER_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|&#160;|\u00a0|<br\s*/?>)*</p>\n?")
 _SPACER_LINE = re.compile(r"^(?:<br\s*/?>[ \t]*)+\n", re.MULTILINE)
 # Inline code is plain text between tags (code blocks always hold line spans).
-_INLINE_CODE = re.compile(r"(<code(?: class=\"[^\"<>]*\")?>)([^<]*)</code>")
+_INLINE_CODE = re.compile(r"(?<!<pre>)(<code(?: class=\"[^\"<>]*\")?>)([^<]*)</code>")
 _CELL = re.compile(r"<t[dh]\b[^>]*>.*?</t[dh]>", re.DOTALL)
 _BR_RUN = re.compile(r"(?:<br\s*/?>\s*){2,}")
 
@@ -224,7 +225,7 @@ def code_breaks(code_text: str, longest_whole: int) -> str:
     )
 
 
-class SpacerPostprocessor(Postprocessor):
+class TypographyPostprocessor(Postprocessor):
     """Drop paragraphs and lines holding only `<br>`, and runs of `<br>` inside text; give
     inline code its break rules (here, on the final HTML, because pymdownx's inlinehilite
     stashes inline code away from the tree)."""
@@ -253,7 +254,7 @@ class SpacerPostprocessor(Postprocessor):
 class TypographyExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.treeprocessors.register(TypographyTreeprocessor(md), "cheatsheet-typography", 5)
-        md.postprocessors.register(SpacerPostprocessor(md), "cheatsheet-spacers", 1)
+        md.postprocessors.register(TypographyPostprocessor(md), "cheatsheet-typography", 1)
 
 
 def makeExtension(**kwargs) -> TypographyExtension:
