@@ -37,7 +37,7 @@ ROWS = 3
 
 def sources() -> list[Path]:
     corpus = sorted(CORPUS.glob("*.md")) if CORPUS.is_dir() else []
-    samples = sorted(SAMPLES.glob("script-*.md"))
+    samples = sorted(SAMPLES.glob("*.md"))
     return [*corpus, *samples, ROOT / "content" / "quick-reference.md"]
 
 
