@@ -107,11 +107,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{source.name}: FAILED ({code}) {err.strip().splitlines()[-1:]}")
             continue
         pages = draw_pages(pdf, args.dpi)
+        # The preflight names missing glyphs only when there are some ("no defects").
         glyphs = re.search(r"missing glyphs (\d+)", err)
         size = re.search(r"pages?, [^,\n]+, \d+ columns, (\d+(?:\.\d+)?) pt", err)
         print(
             f"{source.name}: {len(pages)} page(s) at {size.group(1) if size else '?'} pt, "
-            f"{seconds:.1f} s CPU, missing glyphs {glyphs.group(1) if glyphs else '?'}"
+            f"{seconds:.1f} s CPU, missing glyphs {glyphs.group(1) if glyphs else '0'}"
         )
         per_png = PER_ROW * ROWS
         for start in range(0, len(pages), per_png):
