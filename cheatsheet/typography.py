@@ -204,7 +204,10 @@ def _code_token_html(token: str, longest_whole: int) -> str:
     """One space-free token of inline code (HTML-escaped text) with its break rules."""
     plain = html_module.unescape(token)
     if len(plain) <= longest_whole:
-        breakable = any(char in BREAK_AFTER or char in "-." for char in plain)
+        # Only a word with letters or digits needs holding together (`--cask`, not `||`).
+        breakable = any(c.isalnum() for c in plain) and any(
+            char in BREAK_AFTER or char in "-." for char in plain
+        )
         return f'<span class="nobr">{token}</span>' if breakable else token
     out = []
     for index, part in enumerate(_split_after_punctuation(plain)):
