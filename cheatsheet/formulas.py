@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
+from . import mathfont
 from .errors import warn
 
 INK = "#16181d"
@@ -49,9 +50,8 @@ INK = "#16181d"
 # 2-decimal coordinates (0.0005 em) are far below a printer dot at any size; 3 decimals would
 # only add a third to the PDF.
 REFERENCE_SIZE = 20.0
-# STIX Two Math's lower case is smaller than the text font's (x-height 0.47 em against Fira
-# Sans Condensed's 0.53 em); this makes a formula's letters look the size of the text around it.
-MATH_SCALE = 1.08
+# Makes a formula's letters look the size of the text around it (the face: mathfont.py).
+MATH_SCALE = mathfont.SCALE
 # ziamath's padding around the ink, in reference pixels: keeps antialiased edges unclipped.
 MARGIN = 0.6
 # No formula is wider than this (in em); a cache entry that says so is damaged.
@@ -114,12 +114,11 @@ def engine_identity() -> str:
     """What a drawing depends on besides its source: the typesetter, the font, our settings."""
     from importlib.metadata import version
 
-    import ziamath
-
-    font = Path(ziamath.__file__).parent / "fonts" / "STIXTwoMath-Regular.ttf"
+    font = mathfont.FONT  # the sheet's maths face (mathfont.py), with its settings' version
     font_hash = hashlib.sha256(font.read_bytes()).hexdigest()[:16] if font.is_file() else "?"
     return (
         f"ziamath {version('ziamath')}|ziafont {version('ziafont')}|font {font_hash}|"
+        f"{mathfont.VERSION}|"
         f"{REFERENCE_SIZE}|{MATH_SCALE}|{MARGIN}|{INK}"
     )
 
@@ -259,10 +258,8 @@ def _typeset(latex: str, display: bool) -> Formula | FormulaError:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # ziamath's own deprecation notices, not the user's
-            import ziamath
-
             with _ziamath_settings():
-                drawing = ziamath.Latex(
+                drawing = mathfont.drawing(
                     latex, size=size, inline=not display, color=INK, margin=MARGIN
                 )
                 unknown = _unknown_command(drawing.mathml)

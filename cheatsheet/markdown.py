@@ -18,7 +18,7 @@ import markdown
 from pymdownx import arithmatex
 from pymdownx.emoji import gemoji, to_alt
 
-from . import emoji, formulas
+from . import codewrap, emoji, formulas
 from .content import Section
 from .errors import warn
 from .mdext import PLAIN_FENCE, CheatsheetExtension, plain_fence
@@ -30,7 +30,6 @@ LINE_SPAN = "__cl"
 _LINE_OPEN = re.compile(rf'<span id="{LINE_SPAN}-p?\d+-\d+">')
 _LINE_END = re.compile(r"\n</span>")
 _TAG = re.compile(r"<[^>]+>")
-_TOKEN_BOUNDARY = re.compile(r'</span>(?=<span class="(?!cl))')
 MAX_INDENT = 24
 # Code lines get a length class in steps of 10 characters (`w40`: 40-49); the layout stage
 # gives the continuation mark (an absolutely placed pseudo-element, which costs layout time)
@@ -63,6 +62,9 @@ EXTENSIONS = [
     "admonition",  # MkDocs `!!! note "Title"`
     "pymdownx.details",  # MkDocs `??? note` (collapsible): printed open
     CheatsheetExtension(),  # GitHub lists, callouts, kramdown IAL, wiki links, ... (mdext.py)
+    "smarty",
+    "cheatsheet.refcard",
+    "cheatsheet.typography",
 ]
 
 
@@ -99,6 +101,8 @@ EXTENSION_CONFIGS = {
     # :rocket: becomes the Unicode character; emoji.py then draws it from OpenMoji.
     "pymdownx.emoji": {"emoji_index": gemoji, "emoji_generator": to_alt, "alt": "unicode"},
     "footnotes": {"UNIQUE_IDS": True},
+    # Curly quotes and ellipses; spaced dashes are typography.py's (`--flag` stays as typed).
+    "smarty": {"smart_dashes": False, "smart_angled_quotes": False},
     # Math: arithmatex only marks formulas (`$...$`, `$$...$$`, ```math fences), leaving a `$`
     # in code or used as a currency sign ("$5 and $10") alone; formulas.py draws them.
     # Dollars only: `\(` and `\[` stay the Markdown escapes they were before math existed.
@@ -272,8 +276,8 @@ def _code_lines(html: str) -> str:
         out.append(_drop_leading_spaces(part, indent))
     html = _LINE_END.sub("</span>", "".join(out))
     # WeasyPrint cannot wrap a word that spans several inline boxes (Kozea/WeasyPrint#1614),
-    # so give it a break opportunity at each token boundary, as editors' soft wrap does.
-    return _TOKEN_BOUNDARY.sub("</span><wbr>", html)
+    # so give it break opportunities between tokens where a person would wrap (codewrap.py).
+    return codewrap.mark_art_blocks(codewrap.break_opportunities(html))
 
 
 def _length_classes(length: int) -> list[str]:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from .codewrap import art_css
 from .config import SheetConfig, to_mm
 from .errors import CheatsheetError
 from .markdown import indent_css, long_block_css, wrap_mark_css
@@ -34,6 +35,9 @@ def settings_css(config: SheetConfig, font_size: float) -> str:
         + wrap_mark_css(code_chars_per_line(config, font_size))
         + long_block_css(*rows_per_column(config, font_size, MOVABLE_BLOCK))
         + FULL_COLUMNS_CSS
+        + art_css(
+            code_chars_per_line(config, font_size), CODE_SIZE * font_size, config.min_type_size
+        )
     )
 
 

@@ -30,6 +30,7 @@ from .printing import (
     print_css,
 )
 from .resources import BUILTIN_ROOT
+from .typography import finish_sheet
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,14 @@ def build_html(config: SheetConfig, markdown: MarkdownRenderer | None = None) ->
         for problem in missing_images(section, html.html)
     ]
     meta = sheet_meta(config, content.meta)
+    meta, rendered = finish_sheet(
+        meta,
+        rendered,
+        titled=bool(config.title or content.meta.get("title")),
+        markdown="\n".join(s.markdown for s in sections),
+        lang_given=content.meta.get("lang"),
+        configured_lang=config.lang,
+    )
     return SheetHtml(render_html(config, meta, rendered), sections, meta, missing)
 
 

@@ -13,6 +13,9 @@ from .page import SheetMeta
 from .preflight import columns_of, find_sheet_boxes
 
 MAX_DUPLEX_PASSES = 3
+FOOTER_CLEARANCE_MM = 5.0
+# 0.8 mm gap above, 6 pt type (2.5 mm line), then the clearance.
+FOOTER_BOTTOM_MM = 0.8 + 2.5 + FOOTER_CLEARANCE_MM
 
 
 def css_string(text: str) -> str:
@@ -52,7 +55,10 @@ def footer_css(config: SheetConfig, meta: SheetMeta) -> str:
     styled = " ".join(
         f"@{place} {{ {style} }}" for place in ("bottom-left", "bottom-center", "bottom-right")
     )
-    return f"@page {{ {rules} {styled} }}\n"
+    # The footer hangs from the top of the bottom margin (base.css); the margin grows so its
+    # text ends at least FOOTER_CLEARANCE_MM above the trim edge, which printers clip.
+    bottom = max(to_mm(config.margin), FOOTER_BOTTOM_MM)
+    return f"@page {{ margin-bottom: {bottom:.2f}mm; {rules} {styled} }}\n"
 
 
 def page_css(config: SheetConfig) -> str:

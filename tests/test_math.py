@@ -256,7 +256,9 @@ def test_inline_formula_scales_with_font_size(sized_pdfs):
         assert paths, "the formula drew no paths"
         heights[size] = max(p[3] for p in paths) - min(p[1] for p in paths)
     assert heights[10.0] / heights[7.0] == pytest.approx(10 / 7, rel=0.04)
-    assert 1.2 < heights[10.0] / 10 < 2.2  # a text-style fraction: one to two lines high
+    # A text-style fraction: one to two lines high (Noto Sans Math sets it tighter than STIX
+    # did: 1.19 lines at 10 pt, against 1.3).
+    assert 1.1 < heights[10.0] / 10 < 2.2
 
 
 def test_inline_formula_sits_on_the_text_baseline(sized_pdfs):
