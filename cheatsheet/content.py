@@ -175,6 +175,7 @@ def repair_mojibake(text: str, path: Path) -> str:
                 "use --no-repair to keep it as it is",
                 path,
                 number,
+                kind="repaired_text",
             )
             break
     return fixed
@@ -293,6 +294,7 @@ def check_language(info: str, path: Path, line: int) -> None:
             + did_you_mean(language.lower(), _close_names(language.lower())),
             path,
             line,
+            kind="code_language",
         )
 
 

@@ -236,7 +236,12 @@ def replace_in_html(fragment: str, source: str, file: Path, line: int) -> str:
             return display_html(result, latex) if display else inline_html(result, latex)
         at = line + source.count("\n", 0, found) if found >= 0 else line
         shown = latex if len(latex) <= 60 else latex[:57] + "..."
-        warn(f"cannot typeset formula '{shown}': {result.reason}; shown as source", file, at)
+        warn(
+            f"cannot typeset formula '{shown}': {result.reason}; shown as source",
+            file,
+            at,
+            kind="formula",
+        )
         return error_html(latex, display)
 
     return MARKERS.sub(replace, fragment)
