@@ -19,7 +19,7 @@ from pygments.lexers import find_lexer_class_by_name, get_all_lexers
 from pygments.util import ClassNotFound
 
 from .errors import CheatsheetError, did_you_mean, warn
-from .sandbox import is_inside
+from .sandbox import file_problem, is_inside
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
@@ -201,6 +201,9 @@ def read_file(
     path: Path, repair: bool = True, split_level: int = 0, limits: Limits = Limits()
 ) -> SourceFile:
     """Read one content file into its sections."""
+    problem = file_problem(path)  # a FIFO would block the build forever
+    if problem not in (None, "not found", "a folder, not a file"):
+        raise CheatsheetError(f"cannot read it: {problem}", file=path, hint="remove it")
     try:
         _check_size(path.stat().st_size, limits.max_bytes, path)  # before reading it all
         data = path.read_bytes()

@@ -230,7 +230,18 @@ def _build_sheet(
         say("imposing handouts")
     extra_outputs = impose_handouts(config, config.output_path)
     if config.html:
-        extra_outputs.append(write_html(config, theme, html, font_size, extra_css, renderer))
+        extra_outputs.append(
+            write_html(
+                config,
+                theme,
+                html,
+                font_size,
+                extra_css,
+                renderer,
+                locate=lambda url: locate(url, sections),
+                confine_to=output_root(config),
+            )
+        )
     report = inspect(
         document,
         paper=f"{config.paper} {config.orientation}",
@@ -259,7 +270,7 @@ def _build_sheet(
 def output_root(config: SheetConfig) -> Path | None:
     """Where outputs must stay: in the project, unless the user named the output path on
     the command line (then anywhere they said)."""
-    return None if getattr(config, "output_from_cli", False) else config.project
+    return None if config.output_from_cli else config.project
 
 
 def warn_refused_fetches(log: FetchLog, sections: list[Section]) -> None:
