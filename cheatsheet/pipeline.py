@@ -88,7 +88,29 @@ def build_html(config: SheetConfig, markdown: MarkdownRenderer | None = None) ->
         for problem in missing_images(section, html.html)
     ]
     meta = sheet_meta(config, content.meta)
-    return SheetHtml(render_html(config, meta, rendered), sections, meta, missing)
+    html = clamp_font_sizes(render_html(config, meta, rendered))
+    return SheetHtml(html, sections, meta, missing)
+
+
+# A declared font size in a style attribute; the value is parsed by hand (no nested
+# quantifiers on the user's text). WeasyPrint divides by the size when it draws text, and
+# `font-size:0.0001pt` ends the build with ZeroDivisionError.
+FONT_SIZE_DECL = re.compile(r"font-size\s*:\s*([^;\"'<>]{0,40})", re.IGNORECASE)
+NUMBER_UNIT = re.compile(r"([0-9]*\.?[0-9]+(?:e[-+]?[0-9]{1,3})?)([a-z%]{0,4})\s*", re.IGNORECASE)
+MIN_FONT_SIZE = 0.1  # in whatever unit is given: 0.1% of 4 pt still draws
+
+
+def clamp_font_sizes(html: str) -> str:
+    """Raise near-zero font sizes in style attributes to a drawable floor (the preflight then
+    reports the text as tiny, which is what it is)."""
+
+    def clamp(match: re.Match[str]) -> str:
+        value = NUMBER_UNIT.fullmatch(match.group(1))
+        if value is None or float(value.group(1)) >= MIN_FONT_SIZE:
+            return match.group(0)
+        return f"font-size:{MIN_FONT_SIZE}{value.group(2)}"
+
+    return FONT_SIZE_DECL.sub(clamp, html) if "font-size" in html else html
 
 
 IMG_FILE = re.compile(r'<img\b[^>]*?\bsrc="(file://[^"]+)"')
