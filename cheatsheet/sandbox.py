@@ -259,7 +259,9 @@ def make_fetcher(allowed_roots: list[Path], allow_remote: bool = False, emoji_st
                 return self._checked(url, super().fetch(url, headers))
             if scheme == "file":
                 path = local_path(url)
-                if path is None or not is_inside(path, roots):
+                if path is None:
+                    self._refuse(url, "the file name contains a NUL byte")
+                if not is_inside(path, roots) and file_problem(path) != "symlink loop":
                     self._refuse(url, "outside the project")
                 problem = file_problem(path)
                 if problem == "not found":
