@@ -111,6 +111,8 @@ def find_content_files(
                 file=path,
                 hint="check the 'content' option or the path given on the command line",
             )
+        for loop in (m for m in matches if file_problem(m) == "symlink loop"):
+            warn("skipped: a symlink loop, not a file", loop, kind="unreadable")
         matches = [m for m in matches if is_inside(m, [project, *trusted])]
         found.extend(m for m in matches if m not in found)
     if not found:
