@@ -92,10 +92,12 @@ def build_html(config: SheetConfig, markdown: MarkdownRenderer | None = None) ->
     return SheetHtml(html, sections, meta, missing)
 
 
-# A declared font size in a style attribute; the value is parsed by hand (no nested
-# quantifiers on the user's text). WeasyPrint divides by the size when it draws text, and
-# `font-size:0.0001pt` ends the build with ZeroDivisionError.
-FONT_SIZE_DECL = re.compile(r"font-size\s*:\s*([^;\"'<>]{0,40})", re.IGNORECASE)
+# A declared font size in a style attribute (text in the notes, such as CSS in a code block,
+# is escaped and never matches `style="`); the value is parsed separately. WeasyPrint divides
+# by the size when it draws text, and `font-size:0.0001pt` ended the build with
+# ZeroDivisionError.
+STYLE_ATTR = re.compile(r'\sstyle="([^"<>]*)"')
+FONT_SIZE_DECL = re.compile(r"font-size\s*:\s*([^;]{0,40})", re.IGNORECASE)
 NUMBER_UNIT = re.compile(r"([0-9]*\.?[0-9]+(?:e[-+]?[0-9]{1,3})?)([a-z%]{0,4})\s*", re.IGNORECASE)
 MIN_FONT_SIZE = 0.1  # in whatever unit is given: 0.1% of 4 pt still draws
 
@@ -110,7 +112,13 @@ def clamp_font_sizes(html: str) -> str:
             return match.group(0)
         return f"font-size:{MIN_FONT_SIZE}{value.group(2)}"
 
-    return FONT_SIZE_DECL.sub(clamp, html) if "font-size" in html else html
+    def clamp_style(match: re.Match[str]) -> str:
+        style = match.group(1)
+        if "font-size" not in style.lower():
+            return match.group(0)
+        return f' style="{FONT_SIZE_DECL.sub(clamp, style)}"'
+
+    return STYLE_ATTR.sub(clamp_style, html)
 
 
 IMG_FILE = re.compile(r'<img\b[^>]*?\bsrc="(file://[^"]+)"')

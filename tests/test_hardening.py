@@ -408,6 +408,19 @@ def test_near_zero_font_size(tmp_path):
     assert json.loads(out)["tiny_type"]
 
 
+def test_font_size_floor_touches_style_attributes_only():
+    from cheatsheet.pipeline import clamp_font_sizes
+
+    html = (
+        '<span style="color:red; FONT-SIZE:1e-9px">x</span>'
+        '<span style="font-size: 12px">y</span><code>font-size:0.0001pt</code>'
+    )
+    assert clamp_font_sizes(html) == (
+        '<span style="color:red; font-size:0.1px">x</span>'
+        '<span style="font-size: 12px">y</span><code>font-size:0.0001pt</code>'
+    )
+
+
 def test_huge_source_date_epoch(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "9" * 20)
     project = make_project(tmp_path, {"content/a.md": SECTION})
