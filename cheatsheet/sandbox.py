@@ -13,6 +13,7 @@ forbidden URL (a warning, the alt text prints instead) and the build goes on.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -247,6 +248,9 @@ def make_fetcher(allowed_roots: list[Path], allow_remote: bool = False, emoji_st
         def __init__(self, **options) -> None:
             super().__init__(**options)
             self.state = FetchLog()
+            # Verdicts by content hash: fitting lays the sheet out several times, and the
+            # same formula images are fetched on every layout.
+            self.verdicts: dict[bytes, str | None] = {}
 
         def fetch(self, url: str, headers=None):  # type: ignore[override]
             scheme = urlsplit(url).scheme.lower()
@@ -281,10 +285,15 @@ def make_fetcher(allowed_roots: list[Path], allow_remote: bool = False, emoji_st
                 data = response.read(MAX_RESOURCE_BYTES + 1)
             finally:
                 response.close()
-            try:
-                check_resource(data, response.content_type)
-            except ResourceRefused as exc:
-                self._refuse(url, str(exc))
+            key = hashlib.blake2b(data, digest_size=16).digest()
+            if key not in self.verdicts:
+                try:
+                    check_resource(data, response.content_type)
+                    self.verdicts[key] = None
+                except ResourceRefused as exc:
+                    self.verdicts[key] = str(exc)
+            if self.verdicts[key] is not None:
+                self._refuse(url, self.verdicts[key])
             return URLFetcherResponse(url, data, response.headers, response.status)
 
         def _refuse(self, url: str, why: str):
