@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import contextvars
 import difflib
+import functools
 import logging
+import os
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -59,9 +61,19 @@ def where(file: Path | str | None, line: int | None = None) -> str:
 
 
 def _display_path(file: Path | str) -> str:
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the working folder was removed
+        return str(file)
+    return _relative_to(str(file), cwd)
+
+
+@functools.lru_cache(maxsize=1024)
+def _relative_to(file: str, cwd: str) -> str:
+    """Cached: a build may warn thousands of times about one file."""
     path = Path(file)
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(Path(cwd).resolve()))
     except (ValueError, OSError, RuntimeError):  # outside, a NUL in the name, a symlink loop
         return str(path)
 
@@ -110,15 +122,29 @@ class Diagnostic:
         return visible(text)
 
 
-_collector: contextvars.ContextVar[list[Diagnostic] | None] = contextvars.ContextVar(
+class Diagnostics(list):
+    """The warnings of one build in the order found, each once (20,000 identical-looking
+    warnings must not cost a quadratic search)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set[Diagnostic] = set()
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic not in self._seen:
+            self._seen.add(diagnostic)
+            self.append(diagnostic)
+
+
+_collector: contextvars.ContextVar[Diagnostics | None] = contextvars.ContextVar(
     "cheatsheet_diagnostics", default=None
 )
 
 
 @contextmanager
-def collecting() -> Iterator[list[Diagnostic]]:
+def collecting() -> Iterator[Diagnostics]:
     """Collect the warnings of one build (this thread or task only) into the yielded list."""
-    found: list[Diagnostic] = []
+    found = Diagnostics()
     token = _collector.set(found)
     try:
         yield found
@@ -141,8 +167,8 @@ def warn(
     found = _collector.get()
     if found is None:
         log.warning(str(diagnostic))
-    elif diagnostic not in found:
-        found.append(diagnostic)
+    else:
+        found.add(diagnostic)
 
 
 def format_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[str]:

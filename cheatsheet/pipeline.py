@@ -190,7 +190,7 @@ def build_sheet(
     (collected per build, so parallel builds and watch-mode rebuilds never mix them)."""
     with collecting() as diagnostics:
         result = _build_sheet(config, cache, progress)
-    result.report.diagnostics = diagnostics
+    result.report.diagnostics = list(diagnostics)
     return result
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from cheatsheet.config import load_project
@@ -149,6 +149,9 @@ FUZZ = settings(
     max_examples=30,
     deadline=None,
     database=None,
+    # No shrinking: each failing try costs up to the whole CPU bound, and the failing input
+    # (printed by hypothesis) already names the construct.
+    phases=(Phase.explicit, Phase.generate),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
