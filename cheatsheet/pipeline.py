@@ -300,7 +300,7 @@ def _build_sheet(
 def output_root(config: SheetConfig) -> Path | None:
     """Where outputs must stay: in the project, unless the user named the output path on
     the command line (then anywhere they said)."""
-    return None if config.output_from_cli else config.project
+    return None if "output" in config.given else config.project
 
 
 def warn_refused_fetches(log: FetchLog, sections: list[Section]) -> None:

@@ -300,7 +300,6 @@ def test_no_writing_through_symlinks_out_of_the_project(tmp_path):
     code, _, err = build(project, "-o", str(target))
     assert code == 0, err
     assert target.read_bytes().startswith(b"%PDF")
-    assert ".cheatsheet_cache points outside the project" in err
     assert sorted(p.name for p in outside.iterdir()) == ["mine.pdf"]
 
 
