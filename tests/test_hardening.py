@@ -21,8 +21,15 @@ from pathlib import Path
 import pytest
 
 from cheatsheet import cli, sandbox
-from cheatsheet.errors import Diagnostic, collecting, format_diagnostics, visible, warn
-from conftest import ROOT, make_project, pdf_text
+from cheatsheet.errors import (
+    CheatsheetError,
+    Diagnostic,
+    collecting,
+    format_diagnostics,
+    visible,
+    warn,
+)
+from conftest import ROOT, default_pdf, make_project, pdf_text
 
 SECTION = "## A\n\ntext\n\n"
 
@@ -58,7 +65,10 @@ def build(project: Path, *args: str) -> tuple[int, str, str]:
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(["-C", str(project), *args])
+        try:
+            code = cli.main(["-C", str(project), *args])
+        except SystemExit as exc:  # usage errors end in argparse
+            code = exc.code
     return code, out.getvalue(), err.getvalue()
 
 
@@ -179,7 +189,7 @@ def test_html_inlines_real_images_only(tmp_path):
     )
     code, out, err = build(project, "--html", "--report", "json")
     assert code == 0, err
-    html = (project / "output/cheatsheet.html").read_text(encoding="utf-8")
+    html = default_pdf(project).with_suffix(".html").read_text(encoding="utf-8")
     blobs = b"".join(base64.b64decode(chunk.split('"')[0]) for chunk in html.split(";base64,")[1:])
     assert b"\x89PNG" in blobs  # the real image is inlined
     assert b"SECRET" not in blobs and "SECRET" not in html
@@ -206,7 +216,7 @@ def test_svg_use_bomb_is_refused_quickly(tmp_path):
     [refused] = json.loads(out)["diagnostics"]
     assert refused["kind"] == "not_fetched" and refused["line"] == 5
     assert "nested <use>" in refused["message"]
-    assert "bomb" in pdf_text(project / "output/cheatsheet.pdf")  # the alt text stands in
+    assert "bomb" in pdf_text(default_pdf(project))  # the alt text stands in
 
 
 @pytest.mark.parametrize(
@@ -271,7 +281,7 @@ def test_four_builds_of_one_project_at_once(tmp_path):
     ]
     results = [(proc.wait(timeout=300), proc.stderr.read()) for proc in procs]
     assert [code for code, _ in results] == [0, 0, 0, 0], results
-    assert (project / "output/cheatsheet.pdf").read_bytes().startswith(b"%PDF")
+    assert default_pdf(project).read_bytes().startswith(b"%PDF")
     assert list((project / "output").glob(".*.tmp")) == []
 
 
@@ -297,14 +307,34 @@ def test_no_writing_through_symlinks_out_of_the_project(tmp_path):
     (project / ".cheatsheet_cache").symlink_to(outside)
     code, _, err = build(project)
     assert code == 2 and err.count("error:") == 1
-    assert "output folder leads outside the project" in err
+    assert "outside the project" in err  # the config check, or the writer's own
     assert list(outside.iterdir()) == []
     # named on the command line, the same place is the user's explicit choice
+    (project / "output").unlink()  # (helper cli's config check refuses the symlink itself)
     target = outside / "mine.pdf"
     code, _, err = build(project, "-o", str(target))
     assert code == 0, err
     assert target.read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in outside.iterdir()) == ["mine.pdf"]
+
+
+def test_the_writer_refuses_a_folder_that_leads_out_of_the_project(tmp_path):
+    from cheatsheet.errors import CheatsheetError
+    from cheatsheet.pdf import write_atomically
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "output").symlink_to(outside)
+    with pytest.raises(CheatsheetError, match="output folder leads outside the project"):
+        write_atomically(project / "output/x.pdf", lambda h: h.write(b"%PDF"), project)
+    with pytest.raises(CheatsheetError, match="outside the project"):
+        write_atomically(project / "output/new/x.pdf", lambda h: h.write(b"%PDF"), project)
+    assert list(outside.iterdir()) == []
+    write_atomically(project / "inside/x.pdf", lambda h: h.write(b"%PDF"), project)
+    write_atomically(project / "output/x.pdf", lambda h: h.write(b"%PDF"))  # from -o: allowed
+    assert [p.name for p in outside.iterdir()] == ["x.pdf"]
 
 
 # ---- watch server ---------------------------------------------------------------------------
@@ -424,15 +454,21 @@ def test_font_size_floor_touches_style_attributes_only():
     )
 
 
-def test_huge_source_date_epoch(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "9" * 20)
+@pytest.mark.parametrize("epoch", ["9" * 20, "\u00b2"])
+def test_unusable_source_date_epoch(tmp_path, monkeypatch, epoch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
     project = make_project(tmp_path, {"content/a.md": SECTION})
-    assert "SOURCE_DATE_EPOCH" in one_line_error(*build(project)[::2])
+    code, _, err = build(project)
+    assert code == 0 and "internal error" not in err, err  # ignored: today's date is used
 
 
 def test_port_out_of_range(tmp_path):
     project = make_project(tmp_path, {"content/a.md": SECTION})
     assert "65535" in one_line_error(*build(project, "--watch", "--port", "99999")[::2])
+    from cheatsheet.watch import PreviewState, _start_server
+
+    with pytest.raises(CheatsheetError, match="not a port number"):
+        _start_server(99999, PreviewState())
 
 
 def test_watch_page_shows_warnings(tmp_path):
