@@ -27,7 +27,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import CONFIG_NAME, load_project
-from .errors import EXIT_INPUT, EXIT_INTERNAL, CheatsheetError, warn, where
+from .errors import EXIT_INPUT, EXIT_INTERNAL, CheatsheetError, format_diagnostics, warn, where
 from .options import GROUPS, OPTIONS, Option, OptionError, markdown_table
 from .pipeline import BuildResult, build_sheet, chosen_sections, load_config_content
 
@@ -480,9 +480,12 @@ def build(args: argparse.Namespace, sheets: list, to_stdout: Path | None) -> int
     failed = False
     stream = sys.stderr if to_stdout else sys.stdout
     for result in results:
-        failed |= result.config.strict and bool(result.report.problems)
+        failed |= result.config.strict and not result.report.ok
         if args.report == "text":
             print_result(result, quiet=args.quiet, stream=stream)
+        for line in [] if args.quiet else format_diagnostics(result.report.diagnostics):
+            # the build's warnings, printed here only
+            print(paint("warning:", "33") + line.removeprefix("warning:"), file=sys.stderr)
     if args.report == "json":
         reports = [
             {

@@ -17,6 +17,7 @@ from .discovery import MARKDOWN_SUFFIXES, find_content_files
 from .errors import CheatsheetError
 from .frontmatter import KNOWN_KEYS as FRONT_MATTER_KEYS
 from .frontmatter import parse_front_matter
+from .sandbox import file_problem
 from .sectioning import Section, SourceFile, scan, split_sections
 from .selection import select_sections
 from .slug import unique
@@ -50,6 +51,9 @@ def read_file(
     path: Path, repair: bool = True, split_level: int = 0, limits: Limits = Limits()
 ) -> SourceFile:
     """Read one content file into its sections."""
+    problem = file_problem(path)  # a FIFO would block the build forever
+    if problem not in (None, "not found", "a folder, not a file"):
+        raise CheatsheetError(f"cannot read it: {problem}", file=path, hint="remove it")
     try:
         check_size(path.stat().st_size, limits.max_bytes, path)  # before reading it all
         data = path.read_bytes()

@@ -81,6 +81,7 @@ def repair_mojibake(text: str, path: Path) -> str:
                 f"{first_difference(old, new)}; use --no-repair to keep it as it is",
                 path,
                 number,
+                kind="repaired_text",
             )
             break
     return fixed

@@ -6,8 +6,8 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
-from .errors import CheatsheetError
-from .sandbox import is_inside
+from .errors import CheatsheetError, warn
+from .sandbox import file_problem, is_inside
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
 
@@ -40,6 +40,8 @@ def find_content_files(
                 file=path,
                 hint="check the 'content' option or the path given on the command line",
             )
+        for loop in (m for m in matches if file_problem(m) == "symlink loop"):
+            warn("skipped: a symlink loop, not a file", loop, kind="unreadable")
         matches = [m for m in matches if is_inside(m, [project, *trusted])]
         found.extend(m for m in matches if m not in found)
     if not found:

@@ -2,13 +2,29 @@
 
 Every stage raises `CheatsheetError` for problems the user can fix; the CLI catches it
 once and prints it as a single line. Anything else is a bug and exits with code 1.
+
+Warnings are values: `warn()` records a `Diagnostic` (kind, file, line, message) into the
+collector the pipeline opens for each build (`collecting()`), and the build's report carries
+them, so `--strict` counts them, `--report json` lists them, the watch preview shows them and
+the CLI prints them in one place. Outside a build (no collector open) `warn()` logs, so a
+caller never has to know which case it is in.
+
+Everything shown on a terminal passes through `visible()`: a file name or a fence's language
+is the user's text, and control characters in it must not move the cursor, retitle the
+terminal or start a forged second line.
 """
 
 from __future__ import annotations
 
+import contextvars
 import difflib
+import functools
 import logging
-from collections.abc import Iterable
+import os
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger("cheatsheet")
@@ -17,19 +33,48 @@ EXIT_INPUT = 2
 EXIT_INTERNAL = 1
 
 
+# C0 and C1 controls (escape sequences, newlines, backspace), bidi embeddings, overrides and
+# isolates (Trojan source), and line/paragraph separators: everything that can change what a
+# terminal line appears to say.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """Make control characters printable (`\\x1b`, `\\n`, `\\u202e`), for terminal output."""
+    return _INVISIBLE.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char in "\n\t\r":
+        return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def where(file: Path | str | None, line: int | None = None) -> str:
     """Format a location the way compilers do, so editors can jump to it."""
     if file is None:
         return ""
-    text = _display_path(file)
+    text = visible(_display_path(file))
     return f"{text}:{line}" if line else text
 
 
 def _display_path(file: Path | str) -> str:
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the working folder was removed
+        return str(file)
+    return _relative_to(str(file), cwd)
+
+
+@functools.lru_cache(maxsize=1024)
+def _relative_to(file: str, cwd: str) -> str:
+    """Cached: a build may warn thousands of times about one file."""
     path = Path(file)
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        return str(path.resolve().relative_to(Path(cwd).resolve()))
+    except (ValueError, OSError, RuntimeError):  # outside, a NUL in the name, a symlink loop
         return str(path)
 
 
@@ -55,13 +100,80 @@ class CheatsheetError(Exception):
     def __str__(self) -> str:
         prefix = where(self.file, self.line)
         text = f"{prefix}: {self.message}" if prefix else self.message
-        return f"{text}; {self.hint}" if self.hint else text
+        return visible(f"{text}; {self.hint}" if self.hint else text)
 
 
-def warn(message: str, file: Path | str | None = None, line: int | None = None) -> None:
-    """Report a recoverable problem with its location; the CLI decides how to show it."""
-    prefix = where(file, line)
-    log.warning(f"{prefix}: {message}" if prefix else message)
+@dataclass(frozen=True)
+class Diagnostic:
+    """One warning of a build, as a value: what kind, where, and what to do about it."""
+
+    kind: str
+    message: str
+    file: str = ""  # as displayed (relative to the working folder when inside it)
+    line: int = 0
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}" if self.file and self.line else self.file
+
+    def __str__(self) -> str:
+        """One terminal-safe line: `file:line: message`."""
+        text = f"{self.location}: {self.message}" if self.location else self.message
+        return visible(text)
+
+
+class Diagnostics(list):
+    """The warnings of one build in the order found, each once (20,000 identical-looking
+    warnings must not cost a quadratic search)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set[Diagnostic] = set()
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic not in self._seen:
+            self._seen.add(diagnostic)
+            self.append(diagnostic)
+
+
+_collector: contextvars.ContextVar[Diagnostics | None] = contextvars.ContextVar(
+    "cheatsheet_diagnostics", default=None
+)
+
+
+@contextmanager
+def collecting() -> Iterator[Diagnostics]:
+    """Collect the warnings of one build (this thread or task only) into the yielded list."""
+    found = Diagnostics()
+    token = _collector.set(found)
+    try:
+        yield found
+    finally:
+        _collector.reset(token)
+
+
+def warn(
+    message: str,
+    file: Path | str | None = None,
+    line: int | None = None,
+    *,
+    kind: str = "warning",
+) -> None:
+    """Report a recoverable problem with its location: into the build's report when a build
+    is collecting, else to the log. The same warning at the same place is recorded once."""
+    diagnostic = Diagnostic(
+        kind, message, _display_path(file) if file is not None else "", line or 0
+    )
+    found = _collector.get()
+    if found is None:
+        log.warning(str(diagnostic))
+    else:
+        found.add(diagnostic)
+
+
+def format_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[str]:
+    """The lines the CLI prints for a build's warnings, terminal-safe, in the order found."""
+    return [f"warning: {diagnostic}" for diagnostic in diagnostics]
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

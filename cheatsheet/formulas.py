@@ -364,7 +364,12 @@ def replace_in_html(fragment: str, source: str, file: Path, line: int) -> str:
         if isinstance(result, Formula):
             return display_html(result, latex) if display else inline_html(result, latex)
         shown = latex if len(latex) <= 60 else latex[:57] + "..."
-        warn(f"cannot typeset formula '{shown}': {result.reason}; shown as source", file, at)
+        warn(
+            f"cannot typeset formula '{shown}': {result.reason}; shown as source",
+            file,
+            at,
+            kind="formula",
+        )
         return error_html(latex, display)
 
     return MARKERS.sub(replace, fragment)

@@ -8,6 +8,7 @@ be selected, reordered and cached independently.
 
 from __future__ import annotations
 
+import contextlib
 import html as html_module
 import re
 from dataclasses import dataclass
@@ -253,7 +254,10 @@ def _absolute_sources(html: str, folder: Path) -> str:
         url = match.group(2)
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^/|^#", url):
             return match.group(0)
-        return f'{match.group(1)}"{(folder / unquote(url)).resolve().as_uri()}"'
+        path = folder / unquote(url)
+        with contextlib.suppress(OSError, RuntimeError, ValueError):  # loop, NUL: fetcher refuses
+            path = path.resolve()
+        return f'{match.group(1)}"{path.as_uri()}"'
 
     return _IMG_SRC.sub(absolute, html)
 

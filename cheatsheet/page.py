@@ -177,7 +177,8 @@ def environment(config: SheetConfig, named_file: Path | None = None) -> jinja2.E
 def build_date() -> datetime.date:
     """Honour SOURCE_DATE_EPOCH so rebuilding the same sources gives the same bytes."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit() and len(epoch) < 12:  # beyond year 5000 is a typo
+    # beyond year 5000 is a typo; isascii: '²'.isdigit() is true but int('²') fails
+    if epoch and epoch.isascii() and epoch.isdigit() and len(epoch) < 12:
         return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC).date()
     return datetime.date.today()
 

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -22,7 +23,7 @@ from .config import SheetConfig, to_mm
 from .errors import CheatsheetError
 from .markdown import indent_css, long_block_css, wrap_mark_css
 from .page import Theme
-from .sandbox import FetchLog, make_fetcher
+from .sandbox import make_fetcher
 
 
 def settings_css(config: SheetConfig, font_size: float) -> str:
@@ -174,9 +175,7 @@ class Renderer:
 
     def fresh_log(self) -> None:
         """Start a build's fetch log, keeping what the parsed stylesheets were refused."""
-        self.fetcher.state = FetchLog(
-            refused=list(self.stylesheet_log.refused), missing=list(self.stylesheet_log.missing)
-        )
+        self.fetcher.state = self.stylesheet_log.copy()
 
     def layout(self, html: str, font_size: float, extra_css: str = ""):
         """Lay out the document at one base font size (about a second for a full page)."""
@@ -222,29 +221,42 @@ def pdf_options(config: SheetConfig, identity: str) -> dict[str, object]:
     }
 
 
-def write_pdf(document, path: Path, **options) -> dict[str, int]:
+def write_pdf(document, path: Path, confine_to: Path | None = None, **options) -> dict[str, int]:
     """Write the PDF atomically; return the characters drawn without a glyph, with counts."""
     glyphs = GlyphLog()
     weasy_log = logging.getLogger("weasyprint")
     weasy_log.addHandler(glyphs)
     weasy_log.setLevel(logging.WARNING)
     try:
-        write_atomically(path, lambda handle: document.write_pdf(target=handle, **options))
+        write_atomically(
+            path, lambda handle: document.write_pdf(target=handle, **options), confine_to
+        )
     finally:
         weasy_log.removeHandler(glyphs)
         weasy_log.setLevel(logging.ERROR)
     return glyphs.missing
 
 
-def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write next to the destination, then rename: an old good file survives any failure."""
+def write_atomically(
+    path: Path, write: Callable[[BinaryIO], object], confine_to: Path | None = None
+) -> None:
+    """Write next to the destination, then rename: an old good file survives any failure.
+
+    Temporary names carry the writer's process id, so builds running at the same time never
+    remove each other's files; only temporaries of processes that no longer exist (a build
+    killed with SIGKILL) are cleaned up. With `confine_to` (the project), a destination whose
+    real folder lies elsewhere (an `output` folder that is a symlink out of the project) is
+    refused: only a path named on the command line may point outside.
+    """
     folder = path.parent
     if path.is_dir():
         raise CheatsheetError("output path is a folder", file=path, hint="give a file name")
+    if confine_to is not None:
+        _refuse_outside(folder, confine_to)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
-            dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
+            dir=folder, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", delete=False
         )
     except OSError as exc:
         raise CheatsheetError(
@@ -253,7 +265,7 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
             hint="choose another --output or fix the folder's permissions",
         ) from None
     temp = Path(handle.name)
-    _remove_stale_temps(path, keep=temp)
+    _remove_stale_temps(path)
     try:
         with handle:
             write(handle)
@@ -268,12 +280,53 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
             temp.unlink()
 
 
-def _remove_stale_temps(path: Path, keep: Path) -> None:
-    """A build killed with SIGKILL cannot clean up; the next one does."""
-    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        if stale != keep:
+def _refuse_outside(folder: Path, root: Path) -> None:
+    """The nearest existing ancestor of the folder, symlinks followed, must be in `root`."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent and not existing.is_symlink():
+        existing = existing.parent
+    try:
+        inside = existing.resolve(strict=True).is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        inside = False  # a dangling symlink or a loop: not somewhere we write
+    if not inside:
+        raise CheatsheetError(
+            "output folder leads outside the project (a symlink?)",
+            file=folder,
+            hint="give the output path on the command line (--output) to write there",
+        )
+
+
+STALE_UNOWNED_SECONDS = 3600  # temporaries without an owner pid (older versions)
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """A build killed with SIGKILL cannot clean up; the next one does, but only for
+    temporaries whose writing process is gone."""
+    prefix = f".{path.name}."
+    for stale in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        owner = stale.name[len(prefix) :].split(".", 1)[0]
+        if owner.isascii() and owner.isdigit():
+            if _process_alive(int(owner)):
+                continue
+        else:
             with contextlib.suppress(OSError):
-                stale.unlink()
+                if time.time() - stale.stat().st_mtime < STALE_UNOWNED_SECONDS:
+                    continue
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process (or an absurd number): leave it alone
+    return True
 
 
 def draw_each_svg_once() -> None:

@@ -10,12 +10,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from . import formulas
 from .config import SheetConfig, cache_folder
 from .content import Content, Limits, Section, load_content, select_sections
-from .errors import CheatsheetError, warn, where
+from .errors import CheatsheetError, collecting, warn, where
 from .export import write_html
 from .fit import fit_auto, fit_font_size
 from .markdown import MarkdownRenderer
@@ -30,6 +29,7 @@ from .printing import (
     print_css,
 )
 from .resources import BUILTIN_ROOT
+from .sandbox import FetchLog, file_problem, local_path
 from .typography import finish_sheet
 
 
@@ -97,7 +97,37 @@ def build_html(config: SheetConfig, markdown: MarkdownRenderer | None = None) ->
         lang_given=content.meta.get("lang"),
         configured_lang=config.lang,
     )
-    return SheetHtml(render_html(config, meta, rendered), sections, meta, missing)
+    html = clamp_font_sizes(render_html(config, meta, rendered))
+    return SheetHtml(html, sections, meta, missing)
+
+
+# A declared font size in a style attribute (text in the notes, such as CSS in a code block,
+# is escaped and never matches `style="`); the value is parsed separately. WeasyPrint divides
+# by the size when it draws text, and `font-size:0.0001pt` ended the build with
+# ZeroDivisionError.
+STYLE_ATTR = re.compile(r'\sstyle="([^"<>]*)"')
+FONT_SIZE_DECL = re.compile(r"font-size\s*:\s*([^;]{0,40})", re.IGNORECASE)
+NUMBER_UNIT = re.compile(r"([0-9]*\.?[0-9]+(?:e[-+]?[0-9]{1,3})?)([a-z%]{0,4})\s*", re.IGNORECASE)
+MIN_FONT_SIZE = 0.1  # in whatever unit is given: 0.1% of 4 pt still draws
+
+
+def clamp_font_sizes(html: str) -> str:
+    """Raise near-zero font sizes in style attributes to a drawable floor (the preflight then
+    reports the text as tiny, which is what it is)."""
+
+    def clamp(match: re.Match[str]) -> str:
+        value = NUMBER_UNIT.fullmatch(match.group(1))
+        if value is None or float(value.group(1)) >= MIN_FONT_SIZE:
+            return match.group(0)
+        return f"font-size:{MIN_FONT_SIZE}{value.group(2)}"
+
+    def clamp_style(match: re.Match[str]) -> str:
+        style = match.group(1)
+        if "font-size" not in style.lower():
+            return match.group(0)
+        return f' style="{FONT_SIZE_DECL.sub(clamp, style)}"'
+
+    return STYLE_ATTR.sub(clamp_style, html)
 
 
 IMG_FILE = re.compile(r'<img\b[^>]*?\bsrc="(file://[^"]+)"')
@@ -111,9 +141,9 @@ def missing_images(section: Section, html: str) -> list[Problem]:
     """
     problems = []
     for url in IMG_FILE.findall(html):
-        path = Path(unquote(urlsplit(url).path))
-        if path.exists():
-            continue
+        path = local_path(url)
+        if path is None or file_problem(path) != "not found":
+            continue  # present, or refused with its reason by the fetcher
         offset = next(
             (n for n, line in enumerate(section.markdown.split("\n")) if path.name in line), 0
         )
@@ -121,6 +151,7 @@ def missing_images(section: Section, html: str) -> list[Problem]:
             f"image '{path.name}' not found ({path}); its alt text is printed instead",
             section.file,
             section.line + offset,
+            kind="missing_images",
         )
         problems.append(
             Problem(
@@ -164,6 +195,17 @@ class BuildCache:
 
 def build_sheet(
     config: SheetConfig, cache: BuildCache | None = None, progress: Progress | None = None
+) -> BuildResult:
+    """Build one sheet; every warning raised on the way ends up in `result.report.diagnostics`
+    (collected per build, so parallel builds and watch-mode rebuilds never mix them)."""
+    with collecting() as diagnostics:
+        result = _build_sheet(config, cache, progress)
+    result.report.diagnostics = list(diagnostics)
+    return result
+
+
+def _build_sheet(
+    config: SheetConfig, cache: BuildCache | None, progress: Progress | None
 ) -> BuildResult:
     started = time.perf_counter()
     cache = cache or BuildCache()
@@ -220,12 +262,28 @@ def build_sheet(
     drop_footer_on_single_page(document)
     identity = f"{html}\n{extra_css}\n{font_size}\n{moved}"
     say("writing the PDF")
-    missing = write_pdf(document, config.output_path, **pdf_options(config, identity))
+    missing = write_pdf(
+        document,
+        config.output_path,
+        confine_to=output_root(config),
+        **pdf_options(config, identity),
+    )
     if config.handout:
         say("imposing handouts")
     extra_outputs = impose_handouts(config, config.output_path)
     if config.html:
-        extra_outputs.append(write_html(config, theme, html, font_size, extra_css, renderer))
+        extra_outputs.append(
+            write_html(
+                config,
+                theme,
+                html,
+                font_size,
+                extra_css,
+                renderer,
+                locate=lambda url: locate(url, sections),
+                confine_to=output_root(config),
+            )
+        )
     report = inspect(
         document,
         paper=f"{config.paper} {config.orientation}",
@@ -237,6 +295,7 @@ def build_sheet(
         section_text={s.slug: s.markdown for s in sections},
     )
     report.not_fetched = list(renderer.fetcher.state.refused)
+    warn_refused_fetches(renderer.fetcher.state, sections)
     report.missing_images = sheet.missing_images
     return BuildResult(
         config=config,
@@ -248,6 +307,36 @@ def build_sheet(
         report=report,
         extra_outputs=tuple(extra_outputs),
     )
+
+
+def output_root(config: SheetConfig) -> Path | None:
+    """Where outputs must stay: in the project, unless the user named the output path on
+    the command line (then anywhere they said)."""
+    return None if "output" in config.given else config.project
+
+
+def warn_refused_fetches(log: FetchLog, sections: list[Section]) -> None:
+    """One located warning per URL the sandbox refused, at the Markdown line naming it (a
+    stylesheet's refusals have no such line and are reported without one)."""
+    for url in log.refused:
+        why = log.reasons.get(url, "refused")
+        shown = url if len(url) <= 80 else url[:77] + "..."
+        file, line = locate(url, sections)
+        warn(f"not fetched: {shown} ({why})", file, line, kind="not_fetched")
+
+
+def locate(url: str, sections: list[Section]) -> tuple[Path | None, int | None]:
+    """The content file and line where a URL (or, for a local file, its name) is written."""
+    needles = [url[:200]]
+    if url.startswith("file:"):
+        path = local_path(url)
+        needles.append(path.name if path else url.rsplit("/", 1)[-1])
+    for section in sections:
+        for needle in needles:
+            at = section.markdown.find(needle) if needle else -1
+            if at >= 0:
+                return section.file, section.line + section.markdown.count("\n", 0, at)
+    return None, None
 
 
 def _cannot_fit(config: SheetConfig, pages: int, sections: list[Section]) -> CheatsheetError:

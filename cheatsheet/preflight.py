@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .errors import Diagnostic
 from .pdf import MOVABLE_BLOCK
 from .scripts import describe
 
@@ -159,14 +160,17 @@ class Report:
     tiny_type: list[Problem] = field(default_factory=list)
     missing_images: list[Problem] = field(default_factory=list)
     not_fetched: list[str] = field(default_factory=list)
+    # Every warning of the build (formulas, code languages, repairs, refused fetches, ...).
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
+    # Layout defects measured on the pages. Missing images are also listed above for readers
+    # of the JSON, but counted and printed once, as diagnostics of kind "missing_images".
     KINDS = (
         "overflow",
         "orphaned_headings",
         "split_blocks",
         "missing_glyphs",
         "tiny_type",
-        "missing_images",
         "stranded_pseudo_headings",
     )
 
@@ -174,20 +178,30 @@ class Report:
     def problems(self) -> list[Problem]:
         return [p for kind in self.KINDS for p in getattr(self, kind)]
 
+    @property
+    def ok(self) -> bool:
+        """No layout defect and no warning: what `--strict` requires."""
+        return not self.problems and not self.diagnostics
+
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["ok"] = not self.problems
+        data["ok"] = self.ok
         return data
 
     def summary(self) -> str:
-        counts = (
-            ", ".join(
-                f"{kind.replace('_', ' ')} {len(getattr(self, kind))}"
-                for kind in self.KINDS
-                if getattr(self, kind)
-            )
-            or "no defects"
-        )  # only what was found: a row of zeros hides the one that matters
+        found = [
+            f"{kind.replace('_', ' ')} {len(getattr(self, kind))}"
+            for kind in self.KINDS
+            if getattr(self, kind)
+        ]
+        kinds: dict[str, int] = {}
+        for diagnostic in self.diagnostics:
+            kinds[diagnostic.kind] = kinds.get(diagnostic.kind, 0) + 1
+        if kinds:
+            by_kind = ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in kinds.items())
+            found.append(f"warnings {len(self.diagnostics)} ({by_kind})")
+        # only what was found: a row of zeros hides the one that matters
+        counts = ", ".join(found) or "no defects"
         return (
             f"preflight: {self.pages} page{'s' * (self.pages != 1)} {self.paper}, "
             f"{self.columns} columns, {self.font_size:g} pt, last page {self.fill:.0%} full; "

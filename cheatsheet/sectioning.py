@@ -161,6 +161,7 @@ def check_language(info: str, path: Path, line: int, seen: dict[str, int] | None
             + did_you_mean(printable(language.lower()), _close_names(language.lower())),
             path,
             line,
+            kind="code_language",
         )
 
 

@@ -3,13 +3,20 @@ preview on 127.0.0.1 that reloads itself after each rebuild.
 
 Rebuilds share one BuildCache, so WeasyPrint's fonts and parsed stylesheets and the
 converted Markdown of unchanged sections are reused. A failed build is shown in the terminal
-and on the preview page, and watching goes on.
+and on the preview page, and watching goes on; a build's warnings are shown on both too.
+
+The server answers only requests addressed to it by name (`Host: 127.0.0.1:PORT` or
+`localhost:PORT`): a web page open in the same browser could otherwise point a DNS name it
+controls at 127.0.0.1 (DNS rebinding) and read the notes. Any request it does not expect
+gets a 404, never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import http.server
+import re
 import sys
 import threading
 import time
@@ -17,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import load_project
-from .errors import CheatsheetError
+from .errors import CheatsheetError, format_diagnostics
 from .pipeline import BuildCache, build_sheet
 from .resources import BUILTIN_ROOT
 
@@ -38,6 +45,7 @@ class PreviewState:
     pdf: bytes = b""
     summary: str = "building…"
     error: str = ""
+    warnings: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -87,10 +95,14 @@ def _rebuild(args, overrides: dict, cache: BuildCache, state: PreviewState) -> l
             for r in results
         )
         summary += f" ({time.perf_counter() - started:.1f} s)"
+        warnings = [line for r in results for line in format_diagnostics(r.report.diagnostics)]
         with state.lock:
             state.pages, state.pdf, state.summary, state.error = pages, pdf, summary, ""
+            state.warnings = warnings
             state.version += 1
         print(f"rebuilt: {summary}", flush=True)
+        for line in warnings:
+            print(line, file=sys.stderr, flush=True)
     except CheatsheetError as exc:
         _show_error(state, str(exc))
     except Exception as exc:  # keep watching whatever happens; the terminal gets the detail
@@ -125,11 +137,14 @@ PAGE = """<!doctype html>
 body {{ margin: 0; background: #5b6270; font: 14px system-ui, sans-serif; color: #fff; }}
 header {{ padding: .6em 1em; background: #2c313a; }}
 .error {{ background: #b3261e; padding: .8em 1em; white-space: pre-wrap; font-family: monospace; }}
+.warnings {{ background: #7a5a00; padding: .6em 1em; white-space: pre-wrap; font-family: monospace;
+             margin: 0; }}
 img {{ display: block; margin: 1em auto; max-width: calc(100% - 2em); background: #fff;
        box-shadow: 0 2px 12px rgba(0,0,0,.5); }}
 </style></head><body>
 <header>{summary} · <a style="color:#9cf" href="/pdf">PDF</a></header>
 {error}
+{warnings}
 {pages}
 <script>
 const version = "{version}";
@@ -144,31 +159,58 @@ setInterval(async () => {{
 """
 
 
+PAGE_PATH = re.compile(r"/page/(\d{1,6})\.png", re.ASCII)
+
+
+def allowed_hosts(port: int) -> set[str]:
+    """The Host headers a browser sends for this server; anything else is another site."""
+    return {f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]")}
+
+
 def _start_server(port: int, state: PreviewState) -> http.server.ThreadingHTTPServer:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            try:
+                self._answer()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the browser went away
+            except Exception:  # never a traceback for a request we did not expect
+                with contextlib.suppress(Exception):
+                    self.send_error(404)
+
+        def _answer(self) -> None:
+            host = (self.headers.get("Host") or "").lower()
+            if host not in allowed_hosts(self.server.server_address[1]):
+                self.send_error(403, "unexpected Host header")
+                return
             with state.lock:
                 version, pages, pdf = state.version, state.pages, state.pdf
-                summary, error = state.summary, state.error
+                summary, error, warnings = state.summary, state.error, state.warnings
             path = self.path.split("?")[0]
+            page = PAGE_PATH.fullmatch(path)
             if path == "/version":
                 self._send(str(version).encode(), "text/plain")
             elif path == "/pdf" and pdf:
                 self._send(pdf, "application/pdf")
-            elif path.startswith("/page/") and path.endswith(".png"):
-                index = path[len("/page/") : -len(".png")]
-                if index.isdigit() and int(index) < len(pages):
-                    self._send(pages[int(index)], "image/png")
-                else:
-                    self.send_error(404)
+            elif page and int(page.group(1)) < len(pages):
+                self._send(pages[int(page.group(1))], "image/png")
             elif path == "/":
                 images = "\n".join(
                     f'<img src="/page/{i}.png?v={version}" alt="page {i + 1}">'
                     for i in range(len(pages))
                 )
                 error_block = f'<div class="error">{html.escape(error)}</div>' if error else ""
+                warning_block = (
+                    f'<pre class="warnings">{html.escape(chr(10).join(warnings))}</pre>'
+                    if warnings and not error
+                    else ""
+                )
                 body = PAGE.format(
-                    summary=html.escape(summary), error=error_block, pages=images, version=version
+                    summary=html.escape(summary),
+                    error=error_block,
+                    warnings=warning_block,
+                    pages=images,
+                    version=version,
                 )
                 self._send(body.encode("utf-8"), "text/html; charset=utf-8")
             else:
@@ -187,9 +229,10 @@ def _start_server(port: int, state: PreviewState) -> http.server.ThreadingHTTPSe
 
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    except OSError as exc:
+    except (OSError, OverflowError) as exc:  # port taken, or not a port number at all
+        reason = getattr(exc, "strerror", None) or "not a port number: use 1-65535"
         raise CheatsheetError(
-            f"cannot serve the preview on 127.0.0.1:{port} ({exc.strerror})",
+            f"cannot serve the preview on 127.0.0.1:{port} ({reason})",
             hint="pick another --port",
         ) from None
     server.daemon_threads = True

@@ -144,7 +144,7 @@ def test_backslash_parens_stay_markdown_escapes():
 
 def test_broken_formula_shows_source_and_warns_with_line(monkeypatch):
     reported: list[tuple[str, Path, int]] = []
-    monkeypatch.setattr(formulas, "warn", lambda *args: reported.append(args))
+    monkeypatch.setattr(formulas, "warn", lambda *args, **kind: reported.append(args))
     markdown = "## T\n\nFine $x$.\n\nBroken $\\frac{a$ here and $\\nosuchcommand y$.\n"
     html = render(markdown, line=10)
     assert '<code class="math-error">$\\frac{a$</code>' in html

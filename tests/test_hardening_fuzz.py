@@ -1,0 +1,251 @@
+"""Adversarial Markdown under a CPU-time bound: long runs of one delimiter, deep nesting of
+brackets and HTML, huge spans, and resource bombs. Each input must end, within the bound,
+in HTML or a PDF or a clean located error (never a hang, never "internal error").
+
+The explicit examples are the inputs of issue #12 that hung or exploded; hypothesis adds
+mixtures of the same ingredients. The bound is CPU time (SIGPROF), never wall-clock.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from cheatsheet.config import load_project
+from cheatsheet.errors import CheatsheetError, collecting
+from cheatsheet.pipeline import build_html
+from conftest import ROOT
+
+MARKDOWN_CPU = 20.0  # seconds for the Markdown stage of one file of at most ~200 KB
+BUILD_CPU = 60.0  # seconds for a whole build (layout included)
+BUILD_MEMORY = 2 * 2**30  # bytes of address space for a whole build
+
+
+class CpuBoundExceeded(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def cpu_bound(seconds: float) -> Iterator[None]:
+    def expired(signum, frame):
+        raise CpuBoundExceeded(f"over {seconds} s of CPU time")
+
+    previous = signal.signal(signal.SIGPROF, expired)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    except CpuBoundExceeded:
+        # A fresh exception: the one raised by the handler can sit at a bytecode position
+        # without a line number, which pytest 8 fails to render.
+        raise CpuBoundExceeded(f"over {seconds} s of CPU time") from None
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+DELIMITERS = [
+    "*", "_", "`", "~", "[", "]", "(", ")", "<", ">", "#", "$", "|", "\\", "!", "-", "=", ":",
+    "{", "}", '"', "'", "&", " ", "\t", "![", "[^", "](", "<div", "</div>", "<span>", "<!--",
+    "**", "__", "``", "$$", "[x]", "{.wide}", "&#", "<a href=", "ðŸš€", "\u202e", ":rocket:",
+]  # fmt: skip
+PREFIXES = ["", "# ", "## a", "### ", "- ", "1. ", "> ", "| ", "    ", "```", "~~~", "$$", "<div>"]
+
+
+@st.composite
+def delimiter_run(draw) -> str:
+    """One long line: a prefix, then a delimiter (or two alternating) repeated thousands
+    of times, then a tail that may or may not close what was opened."""
+    first = draw(st.sampled_from(DELIMITERS))
+    second = draw(st.sampled_from(["", *DELIMITERS]))
+    count = draw(st.integers(min_value=500, max_value=12_000))
+    tail = draw(st.sampled_from(["", "b", "x" * 50, first, "]", ">", "`", "$"]))
+    return draw(st.sampled_from(PREFIXES)) + (first + second) * count + tail
+
+
+@st.composite
+def nested(draw) -> str:
+    """Deep nesting of one construct, closed or not."""
+    depth = draw(st.integers(min_value=50, max_value=3_000))
+    opener, closer = draw(
+        st.sampled_from(
+            [("[", "]"), ("[", "](x)"), ("(", ")"), ("<span>", "</span>"), ("<div>", "</div>"),
+             ("<b>", "</b>"), ("**", "**"), ("{", "}"), ("<table><tr><td>", "</td></tr></table>"),
+             ("![a](", ")"), ("\\frac{", "}{2}")]
+        )
+    )  # fmt: skip
+    closed = draw(st.booleans())
+    return opener * depth + "x" + (closer * depth if closed else "")
+
+
+@st.composite
+def huge_span(draw) -> str:
+    """A span opened, a long body, then closed: emphasis, code, math, links."""
+    body = draw(st.sampled_from(["a ", "x", "a*", "_a", "\\", "1+", "&amp;"]))
+    count = draw(st.integers(min_value=1_000, max_value=20_000))
+    left, right = draw(
+        st.sampled_from([("**", "**"), ("`", "`"), ("$", "$"), ("[", "](u)"), ("~~", "~~"),
+                         ("<kbd>", "</kbd>"), ("==", "==")])
+    )  # fmt: skip
+    return left + body * count + right
+
+
+PIECES = st.one_of(delimiter_run(), nested(), huge_span())
+DOCUMENT = st.lists(PIECES, min_size=1, max_size=4).map(lambda parts: "\n\n".join(parts))
+
+SVG_BOMB = (
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+    '<defs><g id="a0"><rect width="1" height="1"/></g>'
+    + "".join(
+        f'<g id="a{i}">' + f'<use xlink:href="#a{i - 1}"/>' * 10 + "</g>" for i in range(1, 9)
+    )
+    + '</defs><use xlink:href="#a8"/></svg>'
+)
+BOMBS = {
+    "colspan-rowspan": (
+        '<table><tr><td colspan="100000000">x</td><td rowspan="100000000">y</td></tr></table>'
+    ),
+    "svg-use": f"![svg](data:image/svg+xml;base64,{base64.b64encode(SVG_BOMB.encode()).decode()})",
+    "formula-10k-terms": "$" + "+".join("x" for _ in range(10_000)) + "$",
+    "footnote-open-100k": "[^" * 100_000,
+    "div-open-50k": "<div" * 50_000,
+    "unknown-fences-2k": "".join(f"```nolang{i}\nx\n```\n" for i in range(2_000)),
+    "table-2000-columns": "| a " * 2_000 + "|\n" + "|---" * 2_000 + "|\n",
+}
+
+# The inputs reported in issue #12 as hanging or exploding.
+ISSUE_INPUTS = {
+    "atx-heading-8000-spaces": "# a" + " " * 8_000 + "b",
+    "mojibake-30kb-line": "ðŸš€ x " * 6_000,
+    "footnote-open-100k": "[^" * 100_000,
+    "div-open-50k": "<div" * 50_000,
+    "headings-50k": "".join(f"## h{i}\n\n" for i in range(50_000)),
+    "unknown-fences-20k": "".join(f"```nolang{i}\nx\n```\n" for i in range(20_000)),
+    "formula-10k-terms": "$" + "+".join("x" for _ in range(10_000)) + "$",
+}
+
+# Rows of issue #12 that helper markdown fixes (content scanning regexes, the mojibake
+# warning, footnote and HTML-block parsing, colspan clamping in the sanitiser). They fail on
+# this branch alone; strict, so the marks must go once that work is merged.
+PENDING_MARKDOWN = {
+    "atx-heading-8000-spaces",
+    "mojibake-30kb-line",
+    "footnote-open-100k",
+    "div-open-50k",
+    "headings-50k",
+    "unknown-fences-20k",
+    "colspan-rowspan",
+}
+PENDING = pytest.mark.xfail(strict=True, reason="issue #12 row fixed on helper markdown's branch")
+
+
+# A 10,000-term formula typesets within the Markdown stage's bound, but its whole build takes
+# about the build bound (60 s of CPU) here: helper markdown's formula size limit makes it
+# quick. Not strict, since it passes or fails by a few seconds.
+BORDERLINE = {"formula-10k-terms"}
+SLOW = pytest.mark.xfail(strict=False, reason="about 60 s of CPU until formulas are limited")
+
+
+def cases(inputs: dict[str, str], borderline: set[str] = frozenset()) -> list:
+    def marks(name: str) -> list:
+        if name in PENDING_MARKDOWN:
+            return [PENDING]
+        return [SLOW] if name in borderline else []
+
+    return [pytest.param(text, id=name, marks=marks(name)) for name, text in inputs.items()]
+
+
+def project_with(text: str, root: Path) -> Path:
+    (root / "content").mkdir()
+    (root / "content" / "a.md").write_text("## Start\n\ntext\n\n" + text + "\n", encoding="utf-8")
+    return root
+
+
+def markdown_stage(text: str) -> None:
+    """Content -> sections -> HTML (the whole text stage) under the CPU bound."""
+    with tempfile.TemporaryDirectory() as folder:
+        config = load_project(project_with(text, Path(folder))).base
+        with cpu_bound(MARKDOWN_CPU), contextlib.suppress(CheatsheetError), collecting():
+            build_html(config)
+
+
+FUZZ = settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    # No shrinking: each failing try costs up to the whole CPU bound, and the failing input
+    # (printed by hypothesis) already names the construct.
+    phases=(Phase.explicit, Phase.generate),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@pytest.mark.parametrize("text", cases(ISSUE_INPUTS))
+def test_issue_inputs_markdown_stage_is_bounded(text):
+    markdown_stage(text)
+
+
+@FUZZ
+@given(DOCUMENT)
+def test_markdown_stage_is_bounded(text):
+    markdown_stage(text)
+
+
+def _limits() -> None:
+    """In the build's own process: a CPU-time bound, and an address-space cap so that a bomb
+    that is not refused fails the test instead of exhausting the shared machine."""
+    resource.setrlimit(resource.RLIMIT_CPU, (int(BUILD_CPU), int(BUILD_CPU) + 5))
+    resource.setrlimit(resource.RLIMIT_AS, (BUILD_MEMORY, BUILD_MEMORY))
+
+
+def full_build(text: str) -> tuple[int, str]:
+    """A whole build in a child process (`build.py`, as a user runs it) under the limits."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = project_with(text, Path(folder))
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "build.py"), "-C", str(root), "-q", "--no-fit"],
+            capture_output=True,
+            text=True,
+            preexec_fn=_limits,
+            check=False,
+        )
+        if proc.returncode < 0:
+            name = signal.Signals(-proc.returncode).name
+            return proc.returncode, f"killed by {name} (CPU or memory limit)\n{proc.stderr}"
+        return proc.returncode, proc.stderr
+
+
+@settings(FUZZ, max_examples=6)
+@given(
+    st.lists(
+        st.one_of(
+            PIECES,
+            st.sampled_from(
+                [b for n, b in BOMBS.items() if n not in PENDING_MARKDOWN | BORDERLINE]
+            ),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_build_is_bounded(parts):
+    code, err = full_build("\n\n".join(parts))
+    assert code in (0, 2), err
+    assert "internal error" not in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("bomb", cases(BOMBS, BORDERLINE))
+def test_each_bomb_is_bounded(bomb):
+    code, err = full_build(bomb)
+    assert code in (0, 2), err
+    assert "internal error" not in err, err
