@@ -21,7 +21,7 @@ from pymdownx.emoji import gemoji, to_alt
 
 from . import codewrap, emoji, formulas
 from .content import Section
-from .errors import warn
+from .errors import CheatsheetError, warn
 from .mdext import PLAIN_FENCE, CheatsheetExtension, plain_fence
 from .sanitize import clean_html
 from .sectioning import printable
@@ -156,7 +156,7 @@ class MarkdownRenderer:
         if key not in self._cache:
             self._md.reset()
             dropped: list[str] = []
-            html = clean_html(self._md.convert(section.markdown), self.safe, dropped)
+            html = clean_html(self._convert(section), self.safe, dropped)
             _warn_dropped_links(dropped, section)
             html = _show_bidi_controls(html)
             if section.group:
@@ -174,6 +174,20 @@ class MarkdownRenderer:
                 line=section.line,
             )
         return self._cache[key]
+
+    def _convert(self, section: Section) -> str:
+        """Python-Markdown recurses over its element tree; a construct nested thousands deep
+        (which the nesting check of the source cannot see, e.g. inline markup) must stop with
+        a located error, not a traceback."""
+        try:
+            return self._md.convert(section.markdown)
+        except RecursionError:
+            raise CheatsheetError(
+                "this section is nested too deeply to render",
+                file=section.file,
+                line=section.line,
+                hint="flatten the nesting of lists, quotes, emphasis or HTML tags",
+            ) from None
 
 
 def _warn_dropped_links(urls: list[str], section: Section) -> None:

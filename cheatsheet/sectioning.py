@@ -141,6 +141,10 @@ def language_name(info: str) -> str:
     return first.split("=")[0] if "=" in first else first
 
 
+UNKNOWN_COUNT = "\x00unknown"  # a key no language name can be
+MAX_LANGUAGE_WARNINGS = 20
+
+
 def check_language(info: str, path: Path, line: int, seen: dict[str, int] | None = None) -> None:
     """Warn about a code language Pygments does not know: it falls back to plain text.
 
@@ -156,6 +160,13 @@ def check_language(info: str, path: Path, line: int, seen: dict[str, int] | None
     try:
         find_lexer_class_by_name(language)
     except ClassNotFound:
+        if seen is not None:
+            # Each did-you-mean searches Pygments' names: after a few distinct unknown
+            # names in one file, further ones are shown as plain text without a warning.
+            unknown = seen.setdefault(UNKNOWN_COUNT, 0) + 1
+            seen[UNKNOWN_COUNT] = unknown
+            if unknown > MAX_LANGUAGE_WARNINGS:
+                return
         warn(
             f"unknown code language '{printable(language)}', shown as plain text; "
             + did_you_mean(printable(language.lower()), _close_names(language.lower())),
@@ -187,6 +198,11 @@ def _close_names(language: str) -> list[str]:
     return difflib.get_close_matches(language, known_languages(), n=5, cutoff=0.5)
 
 
+# Each code block costs a highlighter pass and boxes to lay out; no cheat sheet has thousands
+# (the 300 KB benchmark sheet has a few hundred), and 20,000 took over half a minute.
+MAX_CODE_BLOCKS = 3000
+
+
 def scan(lines: list[str], path: Path, start: int, max_nesting: int = 20) -> list[Heading]:
     """Find headings outside code fences; report unterminated fences, unclosed HTML blocks,
     excessive nesting and unknown code languages, each with its line."""
@@ -196,6 +212,7 @@ def scan(lines: list[str], path: Path, start: int, max_nesting: int = 20) -> lis
     previous_blank = True
     previous_paragraph = False
     languages: dict[str, int] = {}
+    fences = 0
     markup = (0, start)  # inline markup characters in the current paragraph, its first line
     for index in range(start, len(lines)):
         line = lines[index]
@@ -210,6 +227,14 @@ def scan(lines: list[str], path: Path, start: int, max_nesting: int = 20) -> lis
         opened = fence_open(line)
         if opened:
             fence = (opened[0], opened[1], index)
+            fences += 1
+            if fences > MAX_CODE_BLOCKS:
+                raise CheatsheetError(
+                    f"over {MAX_CODE_BLOCKS:,} code blocks in one file",
+                    file=path,
+                    line=index + 1,
+                    hint="split the notes into several sheets",
+                )
             check_language(opened[2], path, index + 1, languages)
             previous_blank, previous_paragraph = False, False
             continue
@@ -370,6 +395,11 @@ def auto_level(headings: list[Heading], lines: list[str]) -> int:
     return levels[-1]
 
 
+# No cheat sheet has thousands of sections; each costs a Markdown conversion and a box to lay
+# out, so 50,000 headings would take minutes. Refuse early, at the heading past the limit.
+MAX_SECTIONS = 2000
+
+
 def split_sections(
     path: Path,
     lines: list[str],
@@ -393,6 +423,13 @@ def split_sections(
             lines[title_heading.index + 1] = ""
     level = split_level if split_level else auto_level(headings, lines)
     cuts = [h for h in headings if h.level <= level] if level > 0 else []
+    if len(cuts) > MAX_SECTIONS:
+        raise CheatsheetError(
+            f"{len(cuts)} sections in one file, over the limit of {MAX_SECTIONS}",
+            file=path,
+            line=cuts[MAX_SECTIONS].index + 1,
+            hint="split the notes into several sheets, or use fewer section headings",
+        )
     shared = _shared_definitions(lines, body_start)
     sections: list[Section] = []
     slugs: set[str] = set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import re
 import resource
 import signal
 import subprocess
@@ -137,15 +138,7 @@ ISSUE_INPUTS = {
 # Rows of issue #12 that helper markdown fixes (content scanning regexes, the mojibake
 # warning, footnote and HTML-block parsing, colspan clamping in the sanitiser). They fail on
 # this branch alone; strict, so the marks must go once that work is merged.
-PENDING_MARKDOWN = {
-    "atx-heading-8000-spaces",
-    "mojibake-30kb-line",
-    "footnote-open-100k",
-    "div-open-50k",
-    "headings-50k",
-    "unknown-fences-20k",
-    "colspan-rowspan",
-}
+PENDING_MARKDOWN: set[str] = set()  # rows fixed on the markdown branch, now merged
 PENDING = pytest.mark.xfail(strict=True, reason="issue #12 row fixed on helper markdown's branch")
 
 
@@ -225,11 +218,27 @@ def full_build(text: str) -> tuple[int, str]:
         return proc.returncode, proc.stderr
 
 
+# Known slow path, kept out of the generic build fuzz and pinned by its own strict xfail
+# below: WeasyPrint's line-break analysis (`get_log_attrs`) is quadratic in the length of a
+# run with no space, so a 6 KB `_a_a…` token takes minutes to lay out. The Markdown stage
+# fuzz above still sees such runs unbroken.
+def _spaced(text: str) -> str:
+    return re.sub(r"(\S{200})", r"\1 ", text)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="open: a 6 KB run without spaces is laid out in quadratic time"
+)
+def test_long_run_without_spaces_lays_out_within_the_bound():
+    code, err = full_build("[" + "_a" * 3000)
+    assert code == 0, err
+
+
 @settings(FUZZ, max_examples=6)
 @given(
     st.lists(
         st.one_of(
-            PIECES,
+            PIECES.map(_spaced),
             st.sampled_from(
                 [b for n, b in BOMBS.items() if n not in PENDING_MARKDOWN | BORDERLINE]
             ),
