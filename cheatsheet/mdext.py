@@ -131,6 +131,8 @@ class GitHubBlocks(Preprocessor):
                 while stack and stack[-1] > indent:
                     stack.pop()
                 depth = len(stack)
+                if not item["space"]:
+                    line += " "  # an empty item (`-` alone): Python-Markdown needs the space
                 width = len(item["marker"])
                 spaces = len(item["space"].expandtabs(4)) if item["space"] else 1
                 content = indent + width + (spaces if 1 <= spaces <= 4 else 1)
@@ -145,7 +147,13 @@ class GitHubBlocks(Preprocessor):
             paragraph.clear()
             previous = line
         if plain is not None:  # a fence left open runs to the end of the document
-            out.extend(["", self._stash_plain(plain), ""])
+            while plain and not plain[-1].strip():
+                plain.pop()  # the blank lines Python-Markdown adds at the end
+            out.extend(["", self._stash_plain(plain), "", ""])
+        elif fence is not None:  # so does one with a language: closed for the highlighter
+            while out and not out[-1].strip():
+                out.pop()
+            out.extend([fence[0] * fence[1], "", ""])
         return _split_display_lines(_defuse_unclosed_tags(out, code))
 
     def _stash_plain(self, lines: list[str]) -> str:

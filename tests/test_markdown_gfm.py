@@ -149,3 +149,22 @@ def test_group_heading_is_printed_above_the_section(renderer):
 def test_item_after_a_continuation_paragraph_is_not_swallowed(renderer):
     html = squash(html_of(renderer, "- a\n- b\n\n  more about b\n- c\n"))
     assert html.count("<li>") == 3 and "more about b - c" not in html
+
+
+# --------------------------------------------------- GFM spec conformance (issue #11)
+
+
+def test_empty_list_item_stays_an_item(renderer):
+    html = squash(html_of(renderer, "- foo\n-\n- bar\n"))
+    assert "<ul><li>foo</li><li></li><li>bar</li></ul>" in html
+
+
+def test_dash_alone_under_a_paragraph_is_still_a_heading_underline(renderer):
+    assert "<h2" in html_of(renderer, "Foo\n-\n")
+
+
+@pytest.mark.parametrize("info", ["", "python"])
+def test_fence_left_open_runs_to_the_end_of_the_document(renderer, info):
+    html = html_of(renderer, f"```{info}\nx = 1\n")
+    assert "<p>" not in html and "<pre" in html
+    assert "x = 1" in re.sub(r"<[^>]+>", "", html)
