@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
+import string
 import xml.etree.ElementTree as etree
 
 from markdown import Extension, Markdown
@@ -34,6 +35,7 @@ from markdown.inlinepatterns import (
     ReferenceInlineProcessor,
     ShortImageReferenceInlineProcessor,
     ShortReferenceInlineProcessor,
+    SubstituteTagInlineProcessor,
 )
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -403,7 +405,14 @@ class Callouts(BlockProcessor):
 
 # ------------------------------------------------------------------------------------- inlines
 
-HARD_BREAK = r"\\\n"
+# The spaces starting the next line belong to no one (CommonMark strips them).
+HARD_BREAK = r"\\\n *"
+# Two or more spaces before a line end; the lookbehind keeps the scan linear on long runs.
+SPACES_BREAK = r"(?<! ) {2,}\n *"
+# CommonMark's autolink: any scheme of 2-32 characters, no spaces or angle brackets.
+AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\x00-\x20]*)>")
+# Every ASCII punctuation character may be backslash-escaped (CommonMark).
+ESCAPABLE = list(string.punctuation)
 WIKI_LINK = r"\[\[(?P<target>[^\[\]\n|]{1,300})(?:\|(?P<label>[^\[\]\n]{1,300}))?\]\]"
 MATH_CODE = r"\$`(?P<latex>[^`\n]{1,2000})`\$"
 # A single `$` may occur inside (`\text{if $x$}`); the two alternatives never overlap.
@@ -541,6 +550,22 @@ class TableFixes(Treeprocessor):
                 cell.text = cell.text.replace("\\|", "|")
 
 
+# -------------------------------------------------------------------------------- list starts
+
+
+class ListStarts(Treeprocessor):
+    """`003.` starts a list at 3, as the number it is (sane_lists copies the digits)."""
+
+    def run(self, root: etree.Element) -> None:
+        for ordered in root.iter("ol"):
+            start = ordered.get("start")
+            if start is not None and start.isdigit():
+                if int(start) == 1:
+                    del ordered.attrib["start"]
+                else:
+                    ordered.set("start", str(int(start)))
+
+
 # ------------------------------------------------------------------------------------ register
 
 
@@ -557,6 +582,13 @@ class CheatsheetExtension(Extension):
         html = md.inlinePatterns["html"]
         md.inlinePatterns.register(KnownHtmlOnly(html.pattern, md), "html", 90)
         md.treeprocessors.register(TableFixes(md), "cheatsheet_tables", 25)
+        md.treeprocessors.register(ListStarts(md), "cheatsheet_list_starts", 24)
+        md.inlinePatterns.register(
+            SubstituteTagInlineProcessor(SPACES_BREAK, "br"), "linebreak", 100
+        )
+        if "autolink" in md.inlinePatterns:
+            md.inlinePatterns["autolink"].compiled_re = AUTOLINK
+        md.ESCAPED_CHARS = sorted(set(md.ESCAPED_CHARS) | set(ESCAPABLE))
         _bound_link_scanning(md)
 
 

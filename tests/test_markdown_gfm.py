@@ -168,3 +168,27 @@ def test_fence_left_open_runs_to_the_end_of_the_document(renderer, info):
     html = html_of(renderer, f"```{info}\nx = 1\n")
     assert "<p>" not in html and "<pre" in html
     assert "x = 1" in re.sub(r"<[^>]+>", "", html)
+
+
+def test_every_ascii_punctuation_character_can_be_escaped(renderer):
+    html = html_of(renderer, "\\%\\, \\/ \\: \\; \\? \\@ \\<br/>\n")
+    assert "<p>%, / : ; ? @ &lt;br/&gt;</p>" in html
+
+
+def test_trailing_spaces_break_the_line_and_leave_no_space_around_it(renderer):
+    html = html_of(renderer, "foo       \n     bar\n\nbaz\\\n   qux\n")
+    assert "foo<br>bar" in html.replace("<br />", "<br>").replace("<br>\n", "<br>")
+    assert "baz<br>qux" in html.replace("<br />", "<br>").replace("<br>\n", "<br>")
+
+
+def test_ordered_list_start_is_a_number(renderer):
+    assert '<ol start="3">' in html_of(renderer, "003. ok\n")
+    assert "start=" not in html_of(renderer, "01. ok\n")
+
+
+def test_autolink_with_any_scheme_is_a_link(renderer):
+    html = html_of(renderer, "<https://example.com/a?b=c> and <mailto:a@b.example>\n")
+    assert '<a href="https://example.com/a?b=c">https://example.com/a?b=c</a>' in html
+    assert '<a href="mailto:a@b.example">mailto:a@b.example</a>' in html
+    # Not an autolink: a space inside.
+    assert "<a" not in html_of(renderer, "<https://foo.bar/baz bim>\n")
