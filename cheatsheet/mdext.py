@@ -485,11 +485,104 @@ class _BoundedText:
         return super().getText(data[: index + MAX_LINK_TEXT], index)  # type: ignore[misc]
 
 
-class BoundedLink(_BoundedText, LinkInlineProcessor):
+ESCAPED_PLACEHOLDER = re.compile("\x02([0-9]{1,7})\x03")
+MAX_PAREN_DEPTH = 32  # cmark's bound on nested parentheses in a destination
+# Scans for a destination or title stop this far on: each `[…](` scans at most this much, so
+# a line of many unclosed links stays linear.
+MAX_DESTINATION = 8000
+
+
+def _skip_spaces(data: str, index: int) -> int:
+    """Past spaces and tabs, with at most one line ending among them."""
+    newline = False
+    while index < len(data) and data[index] in " \t\n":
+        if data[index] == "\n":
+            if newline:
+                break
+            newline = True
+        index += 1
+    return index
+
+
+def _destination(data: str, index: int) -> tuple[str, int] | None:
+    """A link destination: `<…>` (no line ending, no `<`) or a run without spaces or control
+    characters whose parentheses balance. Escaped characters are placeholders already."""
+    if index < len(data) and data[index] == "<":
+        end, stop = index + 1, min(len(data), index + MAX_DESTINATION)
+        while end < stop and data[end] not in "<>\n":
+            end += 1
+        if end >= stop or data[end] != ">":
+            return None
+        return data[index + 1 : end], end + 1
+    depth, end, stop = 0, index, min(len(data), index + MAX_DESTINATION)
+    while end < stop:
+        char = data[end]
+        if char in " \t\n" or (char < " " and char not in "\x02\x03") or char == "\x7f":
+            break
+        if char == "(":
+            depth += 1
+            if depth > MAX_PAREN_DEPTH:
+                return None
+        elif char == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        end += 1
+    if depth:
+        return None
+    return data[index:end], end
+
+
+def _title(data: str, index: int) -> tuple[str, int] | None:
+    """A link title in `"…"`, `'…'` or `(…)`; no blank line inside."""
+    opener = data[index]
+    closer = ")" if opener == "(" else opener
+    end = data.find(closer, index + 1, index + MAX_DESTINATION)
+    if end < 0:
+        return None
+    title = data[index + 1 : end]
+    if "\n\n" in title or (opener == "(" and "(" in title):
+        return None
+    return title, end + 1
+
+
+class _CommonMarkDestination:
+    """`[text](<dest with spaces> "title")` as CommonMark reads it: `<…>` destinations,
+    titles in any of the three quotes, and no link at all when the parentheses hold
+    something else (`[link](/my uri)` stays text). One pass, linear in the text."""
+
+    def getLink(self, data: str, index: int) -> tuple[str, str | None, int, bool]:
+        if not data.startswith("(", index):
+            return "", None, index, False
+        start = _skip_spaces(data, index + 1)
+        found = _destination(data, start)
+        if found is None:
+            return "", None, index, False
+        href, end = found
+        after = _skip_spaces(data, end)
+        title = None
+        if after > end and after < len(data) and data[after] in "\"'(":
+            titled = _title(data, after)
+            if titled is None:
+                return "", None, index, False
+            title, end = titled
+            after = _skip_spaces(data, end)
+        if after < len(data) and data[after] == ")":
+            title = None if title is None else self._resolved(title)
+            return self._resolved(href), title, after + 1, True
+        return "", None, index, False
+
+    def _resolved(self, text: str) -> str:
+        """Backslash escapes (stashed by the escape pattern) back to the characters."""
+        text = self.unescape(text)  # type: ignore[attr-defined]
+        return ESCAPED_PLACEHOLDER.sub(lambda m: chr(int(m.group(1))), text)
+
+
+class BoundedLink(_BoundedText, _CommonMarkDestination, LinkInlineProcessor):
     pass
 
 
-class BoundedImage(_BoundedText, ImageInlineProcessor):
+class BoundedImage(_BoundedText, _CommonMarkDestination, ImageInlineProcessor):
     pass
 
 

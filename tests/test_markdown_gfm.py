@@ -192,3 +192,31 @@ def test_autolink_with_any_scheme_is_a_link(renderer):
     assert '<a href="mailto:a@b.example">mailto:a@b.example</a>' in html
     # Not an autolink: a space inside.
     assert "<a" not in html_of(renderer, "<https://foo.bar/baz bim>\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "href", "title"),
+    [
+        ('[a](https://x.org/u "t")', "https://x.org/u", "t"),
+        ("[a](https://x.org/u 't')", "https://x.org/u", "t"),
+        ("[a](https://x.org/u (t))", "https://x.org/u", "t"),
+        ("[a](<https://x.org/my uri>)", "https://x.org/my%20uri", None),
+        ("[a](https://en.wikipedia.org/wiki/Set_(mathematics))", "https://en.wikipedia.org/wiki/Set_(mathematics)", None),
+        ("[a](https://x.org/foo\\)\\:)", "https://x.org/foo):", None),
+        ('[a](https://x.org/u "say \\"hi\\"")', "https://x.org/u", 'say "hi"'),
+    ],
+)  # fmt: skip
+def test_link_destinations_and_titles(renderer, text, href, title):
+    from html.parser import HTMLParser
+    from urllib.parse import unquote
+
+    found: list[dict] = []
+    parser = HTMLParser()
+    parser.handle_starttag = lambda tag, attrs: tag == "a" and found.append(dict(attrs))
+    parser.feed(html_of(renderer, text + "\n"))
+    assert found and unquote(found[0]["href"]) == unquote(href)
+    assert found[0].get("title") == title
+
+
+def test_parentheses_holding_no_destination_are_not_a_link(renderer):
+    assert "<a" not in html_of(renderer, "[link](https://x.org/my uri)\n")
