@@ -18,6 +18,7 @@ code, a `[[` in a fence or a `<branch>` in a code span are left alone.
 
 from __future__ import annotations
 
+import bisect
 import html
 import itertools
 import re
@@ -40,6 +41,7 @@ from markdown.inlinepatterns import (
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
+from pymdownx.inlinehilite import InlineHilitePattern
 
 from .sectioning import PLAIN_LANGUAGES, atx_heading, known_languages
 
@@ -470,6 +472,62 @@ class KnownHtmlOnly(HtmlInlineProcessor):
         return None, None, None
 
 
+# ---------------------------------------------------------------------------------- code spans
+
+BACKTICK_RUN = re.compile(r"`+")
+
+
+def code_span_text(source: str) -> str:
+    """CommonMark: line endings become spaces; one space is stripped from each side only when
+    both sides have one and the span is not all spaces (`` ` a` `` keeps its space)."""
+    text = source.replace("\n", " ")
+    if len(text) >= 2 and text[0] == " " and text[-1] == " " and text.strip(" "):
+        return text[1:-1]
+    return text
+
+
+class CodeSpan(InlineHilitePattern):
+    """inlinehilite's code spans (`` `#!py x` `` still highlights) with CommonMark's rules:
+    spaces inside kept as written, and an opening run of backticks with no closing run of
+    the same length is literal text (never paired with a shorter run). The closing run is
+    looked up in a per-text index of backtick runs, so a line of unmatched runs is linear."""
+
+    def __init__(self, pattern, config, md):
+        super().__init__(pattern, config, md)
+        self._indexed: str | None = None
+        self._runs: dict[int, list[int]] = {}
+
+    def _closing_run(self, text: str, length: int, after: int) -> int | None:
+        if self._indexed is not text:
+            self._indexed, self._runs = text, {}
+            for run in BACKTICK_RUN.finditer(text):
+                self._runs.setdefault(len(run.group()), []).append(run.start())
+        starts = self._runs.get(length, [])
+        position = bisect.bisect_left(starts, after)
+        return starts[position] if position < len(starts) else None
+
+    def find_code_spans(self, start: int, text: str) -> tuple[int, int | None]:
+        ticks = BACKTICK_RUN.match(text, start).end() - start  # type: ignore[union-attr]
+        end = self._closing_run(text, ticks, start + ticks)
+        return start + ticks, end
+
+    def handleMatch(self, m, data):  # type: ignore[override]
+        if m.group(1):
+            return super().handleMatch(m, data)
+        begin = m.start(0)
+        start, end = self.find_code_spans(begin, data)
+        if end is None:
+            return None, begin, start
+        source = data[start:end]
+        language = self.RE_LANG.match(source)
+        if language:
+            lang, source = language.group("lang"), source[language.end("lang") :].strip()
+        else:
+            lang, source = "", code_span_text(source)
+        self.get_settings()
+        return self.handle_code(lang, source), begin, end + (start - begin)
+
+
 # ---------------------------------------------------------------------- bounded inline scanning
 
 # Link text longer than this is not link text: Python-Markdown's bracket matcher walks to the
@@ -682,6 +740,9 @@ class CheatsheetExtension(Extension):
         if "autolink" in md.inlinePatterns:
             md.inlinePatterns["autolink"].compiled_re = AUTOLINK
         md.ESCAPED_CHARS = sorted(set(md.ESCAPED_CHARS) | set(ESCAPABLE))
+        if isinstance(md.inlinePatterns["backtick"], InlineHilitePattern):
+            old = md.inlinePatterns["backtick"]
+            md.inlinePatterns.register(CodeSpan(old.pattern, old.config, md), "backtick", 190)
         _bound_link_scanning(md)
 
 

@@ -221,3 +221,20 @@ def test_link_destinations_and_titles(renderer, text, href, title):
 def test_parentheses_holding_no_destination_are_not_a_link(renderer):
     html = html_of(renderer, "[link](https://x.org/my uri)\n")
     assert "[link](" in html and ">link</a>" not in html
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("` a`", " a"), ("`  ``  `", " `` "), ("``\nfoo \n``", "foo "), ("`` `x` ``", "`x`")],
+)
+def test_code_span_keeps_its_spaces(renderer, text, code):
+    assert f"<code>{code}</code>" in html_of(renderer, text + "\n")
+
+
+def test_unmatched_backtick_run_is_literal(renderer):
+    html = html_of(renderer, "```foo``\n")
+    assert "<code>" not in html and "```foo``" in html
+
+
+def test_inline_highlight_still_works(renderer):
+    assert '<code class="' in html_of(renderer, "`#!python x = 1`\n")

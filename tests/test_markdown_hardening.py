@@ -73,6 +73,7 @@ ADVERSARIAL = {
     "automail": "## A\n\n" + "<a" * 50_000 + "@" + "a" * 50_000 + "\n",
     "link-titles": "## A\n\n" + "[a](x (" * 30_000 + "\n\n" + "[a](<" * 30_000 + "\n",
     "link-destinations": "## A\n\n" + "[a](" + "b" * 100_000 + "[a](b" * 20_000 + "\n",
+    "backtick-runs": "## A\n\n" + "``a`" * 40_000 + "\n",
     "formula": "## A\n\n$$" + "+".join(f"x_{{{i}}}" for i in range(10_000)) + "$$\n",
 }
 
