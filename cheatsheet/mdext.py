@@ -53,6 +53,7 @@ IAL_LINE = re.compile(r" {0,3}\{:[^{}\n]{0,500}\}[ \t]*")
 HTML_OPENER = re.compile(
     r"( {0,3}<(?:div|details|section|article|aside|center)\b)([^<>]*)(>)", re.I
 )
+LONG_NUMBER = re.compile(r" {0,3}[0-9]{10,}[.)]")
 THEMATIC_BREAK = re.compile(r" {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})")
 LINK_DEFINITION = re.compile(r"\[[^\]\n]{1,999}\]:")
 SETEXT_LINE = re.compile(r" {0,3}(=+|-+)[ \t]*")
@@ -78,6 +79,7 @@ class GitHubBlocks(Preprocessor):
         code: set[int] = set()  # indices in `out` of fenced code lines
         plain: list[str] | None = None  # a top-level plain-text fence's lines, stashed here
         loose = False  # a blank line inside the current list item
+        kinds: list[str] = []  # the marker kind (`-`, `*`, `+`, `.`, `)`) per open list depth
         for line in lines:
             if fence is not None:
                 closing = _closes(line, fence[0], fence[1], _depth_cols(stack, 99999)[1])
@@ -105,6 +107,7 @@ class GitHubBlocks(Preprocessor):
                 continue
             if stack and not previous.strip() and indent < stack[0] and not _is_item(line):
                 stack = []  # a blank line, then text left of the list: the list has ended
+                kinds.clear()
             item = LIST_ITEM.match(line)
             opened = FENCE.match(line)
             base = _depth_cols(stack, indent)[1] if stack else 0
@@ -135,12 +138,10 @@ class GitHubBlocks(Preprocessor):
                 while stack and stack[-1] > indent:
                     stack.pop()
                 depth = len(stack)
-                if not item["space"]:
-                    line += " "  # an empty item (`-` alone): Python-Markdown needs the space
                 width = len(item["marker"])
                 spaces = len(item["space"].expandtabs(4)) if item["space"] else 1
                 content = indent + width + (spaces if 1 <= spaces <= 4 else 1)
-                out.append(" " * (NEST * depth) + line[indent:])
+                out.append(" " * (NEST * depth) + _item_line(line, item, depth, kinds))
                 stack.append(content)
             elif stack:
                 out.append(self._reindent(line, stack) if indent else line)
@@ -220,6 +221,9 @@ class GitHubBlocks(Preprocessor):
 
     @staticmethod
     def _outside(line: str, previous: str) -> str:
+        number = LONG_NUMBER.match(line)
+        if number:  # ten digits or more: not a list item (CommonMark), `1234567890.` is text
+            return line[: number.end() - 1] + "\\" + line[number.end() - 1 :]
         if IAL_LINE.fullmatch(line) and (not previous.strip() or previous.lstrip()[:1] in "|`~"):
             return ""  # a kramdown IAL no block takes: dropped, never printed
         opener = HTML_OPENER.match(line)
@@ -297,6 +301,90 @@ def plain_fence(source: str, language: str, css_class: str, options, md, **kwarg
     )
     pre = f"<pre><span></span><code>{spans}</code></pre>"
     return f'<div class="language-text highlight">{pre}</div>'
+
+
+# Marks an item that starts a new list (with its start number) for `SplitLists`: a private-use
+# character, never in notes, stripped wherever it lands.
+NEW_LIST = "\ue0d1"
+NEW_LIST_MARK = re.compile("\ue0d1([0-9]{0,9})\ue0d1")
+
+
+def _item_line(line: str, item: re.Match[str], depth: int, kinds: list[str]) -> str:
+    """An item line as Python-Markdown reads it: `1)` written `1.`, a space after an empty
+    item's marker, and a mark when the bullet or delimiter changes (a new list, CommonMark)."""
+    marker = item["marker"]
+    kind = marker[-1]
+    ordered = kind in ".)"
+    previous = kinds[depth] if len(kinds) > depth else None
+    del kinds[depth:]
+    kinds.append(kind)
+    number = marker[:-1] if ordered else ""
+    mark = ""
+    if previous is not None and previous != kind and (previous in ".)") == ordered:
+        mark = f"{NEW_LIST}{number}{NEW_LIST}"
+    space = item["space"] or " "  # an empty item (`-` alone): Python-Markdown needs the space
+    written = f"{number}." if ordered else marker
+    return written + space + mark + line[item.end() :]
+
+
+class SplitLists(Treeprocessor):
+    """Split a list where `_item_line` marked an item as starting a new one (`- a` then
+    `+ b`, or `1.` then `3)`): Python-Markdown would keep them in one list."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            position = 0
+            while position < len(parent):
+                child = parent[position]
+                if child.tag in ("ul", "ol"):
+                    for new in self._split(child):
+                        position += 1
+                        parent.insert(position, new)
+                position += 1
+        for listing in root.iter():
+            if listing.tag in ("ul", "ol"):
+                _uniform_looseness(listing)
+        for element in root.iter():
+            for name in ("text", "tail"):
+                value = getattr(element, name)
+                if value and NEW_LIST in value:
+                    setattr(element, name, NEW_LIST_MARK.sub("", value).replace(NEW_LIST, ""))
+
+    @staticmethod
+    def _split(listing: etree.Element) -> list[etree.Element]:
+        new_lists: list[etree.Element] = []
+        for index, entry in enumerate(list(listing)):
+            holder = entry if entry.text else (entry[0] if len(entry) else entry)
+            mark = NEW_LIST_MARK.match(holder.text or "")
+            if mark is None:
+                if new_lists:
+                    listing.remove(entry)
+                    new_lists[-1].append(entry)
+                continue
+            holder.text = (holder.text or "")[mark.end() :]
+            if index == 0:
+                continue
+            new = etree.Element(listing.tag)
+            if mark.group(1) and int(mark.group(1)) != 1:
+                new.set("start", str(int(mark.group(1))))
+            listing.remove(entry)
+            new.append(entry)
+            new_lists.append(new)
+        return new_lists
+
+
+def _uniform_looseness(listing: etree.Element) -> None:
+    """A list is loose or tight as a whole (CommonMark): when one item holds paragraphs, the
+    bare text of its siblings becomes a paragraph too (Python-Markdown leaves the first
+    items bare, so the spacing between items changed in the middle of a list)."""
+    entries = [entry for entry in listing if entry.tag == "li"]
+    if not any(len(entry) and entry[0].tag == "p" for entry in entries):
+        return
+    for entry in entries:
+        if entry.text and entry.text.strip():
+            paragraph = etree.Element("p")
+            paragraph.text, entry.text = entry.text.strip(), None
+            entry.insert(0, paragraph)
 
 
 def _is_item(line: str) -> bool:
@@ -733,6 +821,7 @@ class CheatsheetExtension(Extension):
         html = md.inlinePatterns["html"]
         md.inlinePatterns.register(KnownHtmlOnly(html.pattern, md), "html", 90)
         md.treeprocessors.register(TableFixes(md), "cheatsheet_tables", 25)
+        md.treeprocessors.register(SplitLists(md), "cheatsheet_split_lists", 24.5)
         md.treeprocessors.register(ListStarts(md), "cheatsheet_list_starts", 24)
         md.inlinePatterns.register(
             SubstituteTagInlineProcessor(SPACES_BREAK, "br"), "linebreak", 100

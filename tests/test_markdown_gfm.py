@@ -238,3 +238,26 @@ def test_unmatched_backtick_run_is_literal(renderer):
 
 def test_inline_highlight_still_works(renderer):
     assert '<code class="' in html_of(renderer, "`#!python x = 1`\n")
+
+
+def test_a_new_bullet_or_delimiter_starts_a_new_list(renderer):
+    html = squash(html_of(renderer, "- a\n- b\n+ c\n\n1. x\n2. y\n3) z\n"))
+    assert "<ul><li>a</li><li>b</li></ul><ul><li>c</li></ul>" in html
+    assert '<ol><li>x</li><li>y</li></ol><ol start="3"><li>z</li></ol>' in html
+    assert "\ue0d1" not in html
+
+
+def test_parenthesis_ordered_list(renderer):
+    html = squash(html_of(renderer, "10) foo\n    - bar\n"))
+    assert '<ol start="10"><li>foo<ul><li>bar</li></ul></li></ol>' in html
+
+
+def test_ten_digits_are_not_a_list_number(renderer):
+    assert "<p>1234567890. not ok</p>" in html_of(renderer, "1234567890. not ok\n")
+
+
+def test_loose_list_is_loose_throughout(renderer):
+    html = squash(html_of(renderer, "- a\n- b\n\n- c\n"))
+    assert "<ul><li><p>a</p></li><li><p>b</p></li><li><p>c</p></li></ul>" in html
+    tight = squash(html_of(renderer, "- a\n- b\n- c\n"))
+    assert "<ul><li>a</li><li>b</li><li>c</li></ul>" in tight
