@@ -91,6 +91,8 @@ class GitHubBlocks(Preprocessor):
                         plain.append(self._in_fence(line, fence, stack, False))
                 else:
                     code.add(len(out))
+                    if closing:  # superfences closes only on a fence as long as the opening one
+                        line = line.replace(line.strip(), fence[0] * fence[1])
                     out.append(self._in_fence(line, fence, stack, closing))
                     if closing:
                         out.append("")  # the next line starts a paragraph, not the fence's tail
@@ -279,12 +281,36 @@ def _known_language(line: str, info_start: int) -> str:
     content stage has already warned about an unknown language, once per file.
     Fences with options (`title=`, `hl_lines=`) stay with the highlighter, which reads them."""
     info = line[info_start:].strip()
+    if info and not _superfences_reads(line.lstrip(" ")):
+        # `~~~ ruby startline=3 $%@#$`: superfences would leave the whole block as text;
+        # CommonMark takes the first word as the language and ignores the rest.
+        info = info.split()[0]
+        line = line[:info_start] + " " + info
+        info_start += 1
     if "=" in info or "{" in info or len(info.split()) > 1:
         return line
     name = info.lower()
     if name in _PLAIN_NAMES or (name not in known_languages() and name not in PLAIN_LANGUAGES):
         return line[:info_start] + PLAIN_FENCE
     return line
+
+
+FENCE_OPTION = re.compile(r"""[A-Za-z][A-Za-z0-9_]*=(?:"[^"\n]*"|'[^'\n]*')""")
+
+
+def _superfences_reads(line: str) -> bool:
+    """Whether superfences reads this opening line: a language, then `{attributes}` or
+    quoted options (`title="x"`, `linenums="1"`) and nothing else."""
+    info = FENCE.match(line)
+    rest = line[info.end() :].strip() if info else ""
+    words = rest.split(None, 1)
+    if not words or words[0].startswith("{"):
+        return True
+    options = words[1] if len(words) > 1 else ""
+    if options.startswith("{") and options.endswith("}"):
+        return True
+    leftover = FENCE_OPTION.sub("", options)
+    return not leftover.strip()
 
 
 _PLAIN_BLOCKS = itertools.count()

@@ -261,3 +261,16 @@ def test_loose_list_is_loose_throughout(renderer):
     assert "<ul><li><p>a</p></li><li><p>b</p></li><li><p>c</p></li></ul>" in html
     tight = squash(html_of(renderer, "- a\n- b\n- c\n"))
     assert "<ul><li>a</li><li>b</li><li>c</li></ul>" in tight
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("~~~~    ruby startline=3 $%@#$\ndef foo(x)\n~~~~~~~\n", "ruby"),
+        ("```js copy\nx\n```\n", "js"),
+        ('```python title="a.py"\nx\n```\n', "python"),
+    ],
+)
+def test_fence_info_words_after_the_language_and_a_longer_closing_fence(renderer, text, language):
+    html = html_of(renderer, text)
+    assert f'class="language-{language} highlight"' in html and "<p>" not in html
