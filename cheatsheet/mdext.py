@@ -831,6 +831,18 @@ class ListStarts(Treeprocessor):
                     ordered.set("start", str(int(start)))
 
 
+# ----------------------------------------------------------------------- reference definitions
+
+
+class FirstDefinitionWins(dict):
+    """`[foo]: /url1` then `[foo]: /url2`: the first definition counts (CommonMark, GitHub);
+    Python-Markdown's reference processor would let the last one win."""
+
+    def __setitem__(self, key, value) -> None:
+        if key not in self:
+            super().__setitem__(key, value)
+
+
 # ------------------------------------------------------------------------------------ register
 
 
@@ -858,6 +870,7 @@ class CheatsheetExtension(Extension):
         if isinstance(md.inlinePatterns["backtick"], InlineHilitePattern):
             old = md.inlinePatterns["backtick"]
             md.inlinePatterns.register(CodeSpan(old.pattern, old.config, md), "backtick", 190)
+        md.references = FirstDefinitionWins(md.references)
         _bound_link_scanning(md)
 
 

@@ -274,3 +274,14 @@ def test_loose_list_is_loose_throughout(renderer):
 def test_fence_info_words_after_the_language_and_a_longer_closing_fence(renderer, text, language):
     html = html_of(renderer, text)
     assert f'class="language-{language} highlight"' in html and "<p>" not in html
+
+
+def test_first_reference_definition_wins(renderer):
+    text = "[foo]: https://one.example\n\n[foo]: https://two.example\n\n[bar][foo]\n"
+    html = html_of(renderer, text)
+    assert 'href="https://one.example"' in html and "two.example" not in html
+
+
+def test_reference_definitions_do_not_leak_between_sections(renderer):
+    html_of(renderer, "[leak]: https://one.example\n")
+    assert "one.example" not in html_of(renderer, "[leak]\n")
