@@ -18,9 +18,11 @@ code, a `[[` in a fence or a `<branch>` in a code span are left alone.
 
 from __future__ import annotations
 
+import bisect
 import html
 import itertools
 import re
+import string
 import xml.etree.ElementTree as etree
 
 from markdown import Extension, Markdown
@@ -34,10 +36,12 @@ from markdown.inlinepatterns import (
     ReferenceInlineProcessor,
     ShortImageReferenceInlineProcessor,
     ShortReferenceInlineProcessor,
+    SubstituteTagInlineProcessor,
 )
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
+from pymdownx.inlinehilite import InlineHilitePattern
 
 from .sectioning import PLAIN_LANGUAGES, atx_heading, known_languages
 
@@ -49,6 +53,7 @@ IAL_LINE = re.compile(r" {0,3}\{:[^{}\n]{0,500}\}[ \t]*")
 HTML_OPENER = re.compile(
     r"( {0,3}<(?:div|details|section|article|aside|center)\b)([^<>]*)(>)", re.I
 )
+LONG_NUMBER = re.compile(r" {0,3}[0-9]{10,}[.)]")
 THEMATIC_BREAK = re.compile(r" {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})")
 LINK_DEFINITION = re.compile(r"\[[^\]\n]{1,999}\]:")
 SETEXT_LINE = re.compile(r" {0,3}(=+|-+)[ \t]*")
@@ -74,6 +79,7 @@ class GitHubBlocks(Preprocessor):
         code: set[int] = set()  # indices in `out` of fenced code lines
         plain: list[str] | None = None  # a top-level plain-text fence's lines, stashed here
         loose = False  # a blank line inside the current list item
+        kinds: list[str] = []  # the marker kind (`-`, `*`, `+`, `.`, `)`) per open list depth
         for line in lines:
             if fence is not None:
                 closing = _closes(line, fence[0], fence[1], _depth_cols(stack, 99999)[1])
@@ -85,6 +91,8 @@ class GitHubBlocks(Preprocessor):
                         plain.append(self._in_fence(line, fence, stack, False))
                 else:
                     code.add(len(out))
+                    if closing:  # superfences closes only on a fence as long as the opening one
+                        line = line.replace(line.strip(), fence[0] * fence[1])
                     out.append(self._in_fence(line, fence, stack, closing))
                     if closing:
                         out.append("")  # the next line starts a paragraph, not the fence's tail
@@ -101,6 +109,7 @@ class GitHubBlocks(Preprocessor):
                 continue
             if stack and not previous.strip() and indent < stack[0] and not _is_item(line):
                 stack = []  # a blank line, then text left of the list: the list has ended
+                kinds.clear()
             item = LIST_ITEM.match(line)
             opened = FENCE.match(line)
             base = _depth_cols(stack, indent)[1] if stack else 0
@@ -134,7 +143,7 @@ class GitHubBlocks(Preprocessor):
                 width = len(item["marker"])
                 spaces = len(item["space"].expandtabs(4)) if item["space"] else 1
                 content = indent + width + (spaces if 1 <= spaces <= 4 else 1)
-                out.append(" " * (NEST * depth) + line[indent:])
+                out.append(" " * (NEST * depth) + _item_line(line, item, depth, kinds))
                 stack.append(content)
             elif stack:
                 out.append(self._reindent(line, stack) if indent else line)
@@ -145,7 +154,13 @@ class GitHubBlocks(Preprocessor):
             paragraph.clear()
             previous = line
         if plain is not None:  # a fence left open runs to the end of the document
-            out.extend(["", self._stash_plain(plain), ""])
+            while plain and not plain[-1].strip():
+                plain.pop()  # the blank lines Python-Markdown adds at the end
+            out.extend(["", self._stash_plain(plain), "", ""])
+        elif fence is not None:  # so does one with a language: closed for the highlighter
+            while out and not out[-1].strip():
+                out.pop()
+            out.extend([fence[0] * fence[1], "", ""])
         return _split_display_lines(_defuse_unclosed_tags(out, code))
 
     def _stash_plain(self, lines: list[str]) -> str:
@@ -208,6 +223,9 @@ class GitHubBlocks(Preprocessor):
 
     @staticmethod
     def _outside(line: str, previous: str) -> str:
+        number = LONG_NUMBER.match(line)
+        if number:  # ten digits or more: not a list item (CommonMark), `1234567890.` is text
+            return line[: number.end() - 1] + "\\" + line[number.end() - 1 :]
         if IAL_LINE.fullmatch(line) and (not previous.strip() or previous.lstrip()[:1] in "|`~"):
             return ""  # a kramdown IAL no block takes: dropped, never printed
         opener = HTML_OPENER.match(line)
@@ -263,12 +281,36 @@ def _known_language(line: str, info_start: int) -> str:
     content stage has already warned about an unknown language, once per file.
     Fences with options (`title=`, `hl_lines=`) stay with the highlighter, which reads them."""
     info = line[info_start:].strip()
+    if info and not _superfences_reads(line.lstrip(" ")):
+        # `~~~ ruby startline=3 $%@#$`: superfences would leave the whole block as text;
+        # CommonMark takes the first word as the language and ignores the rest.
+        info = info.split()[0]
+        line = line[:info_start] + " " + info
+        info_start += 1
     if "=" in info or "{" in info or len(info.split()) > 1:
         return line
     name = info.lower()
     if name in _PLAIN_NAMES or (name not in known_languages() and name not in PLAIN_LANGUAGES):
         return line[:info_start] + PLAIN_FENCE
     return line
+
+
+FENCE_OPTION = re.compile(r"""[A-Za-z][A-Za-z0-9_]*=(?:"[^"\n]*"|'[^'\n]*')""")
+
+
+def _superfences_reads(line: str) -> bool:
+    """Whether superfences reads this opening line: a language, then `{attributes}` or
+    quoted options (`title="x"`, `linenums="1"`) and nothing else."""
+    info = FENCE.match(line)
+    rest = line[info.end() :].strip() if info else ""
+    words = rest.split(None, 1)
+    if not words or words[0].startswith("{"):
+        return True
+    options = words[1] if len(words) > 1 else ""
+    if options.startswith("{") and options.endswith("}"):
+        return True
+    leftover = FENCE_OPTION.sub("", options)
+    return not leftover.strip()
 
 
 _PLAIN_BLOCKS = itertools.count()
@@ -285,6 +327,90 @@ def plain_fence(source: str, language: str, css_class: str, options, md, **kwarg
     )
     pre = f"<pre><span></span><code>{spans}</code></pre>"
     return f'<div class="language-text highlight">{pre}</div>'
+
+
+# Marks an item that starts a new list (with its start number) for `SplitLists`: a private-use
+# character, never in notes, stripped wherever it lands.
+NEW_LIST = "\ue0d1"
+NEW_LIST_MARK = re.compile("\ue0d1([0-9]{0,9})\ue0d1")
+
+
+def _item_line(line: str, item: re.Match[str], depth: int, kinds: list[str]) -> str:
+    """An item line as Python-Markdown reads it: `1)` written `1.`, a space after an empty
+    item's marker, and a mark when the bullet or delimiter changes (a new list, CommonMark)."""
+    marker = item["marker"]
+    kind = marker[-1]
+    ordered = kind in ".)"
+    previous = kinds[depth] if len(kinds) > depth else None
+    del kinds[depth:]
+    kinds.append(kind)
+    number = marker[:-1] if ordered else ""
+    mark = ""
+    if previous is not None and previous != kind and (previous in ".)") == ordered:
+        mark = f"{NEW_LIST}{number}{NEW_LIST}"
+    space = item["space"] or " "  # an empty item (`-` alone): Python-Markdown needs the space
+    written = f"{number}." if ordered else marker
+    return written + space + mark + line[item.end() :]
+
+
+class SplitLists(Treeprocessor):
+    """Split a list where `_item_line` marked an item as starting a new one (`- a` then
+    `+ b`, or `1.` then `3)`): Python-Markdown would keep them in one list."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            position = 0
+            while position < len(parent):
+                child = parent[position]
+                if child.tag in ("ul", "ol"):
+                    for new in self._split(child):
+                        position += 1
+                        parent.insert(position, new)
+                position += 1
+        for listing in root.iter():
+            if listing.tag in ("ul", "ol"):
+                _uniform_looseness(listing)
+        for element in root.iter():
+            for name in ("text", "tail"):
+                value = getattr(element, name)
+                if value and NEW_LIST in value:
+                    setattr(element, name, NEW_LIST_MARK.sub("", value).replace(NEW_LIST, ""))
+
+    @staticmethod
+    def _split(listing: etree.Element) -> list[etree.Element]:
+        new_lists: list[etree.Element] = []
+        for index, entry in enumerate(list(listing)):
+            holder = entry if entry.text else (entry[0] if len(entry) else entry)
+            mark = NEW_LIST_MARK.match(holder.text or "")
+            if mark is None:
+                if new_lists:
+                    listing.remove(entry)
+                    new_lists[-1].append(entry)
+                continue
+            holder.text = (holder.text or "")[mark.end() :]
+            if index == 0:
+                continue
+            new = etree.Element(listing.tag)
+            if mark.group(1) and int(mark.group(1)) != 1:
+                new.set("start", str(int(mark.group(1))))
+            listing.remove(entry)
+            new.append(entry)
+            new_lists.append(new)
+        return new_lists
+
+
+def _uniform_looseness(listing: etree.Element) -> None:
+    """A list is loose or tight as a whole (CommonMark): when one item holds paragraphs, the
+    bare text of its siblings becomes a paragraph too (Python-Markdown leaves the first
+    items bare, so the spacing between items changed in the middle of a list)."""
+    entries = [entry for entry in listing if entry.tag == "li"]
+    if not any(len(entry) and entry[0].tag == "p" for entry in entries):
+        return
+    for entry in entries:
+        if entry.text and entry.text.strip():
+            paragraph = etree.Element("p")
+            paragraph.text, entry.text = entry.text.strip(), None
+            entry.insert(0, paragraph)
 
 
 def _is_item(line: str) -> bool:
@@ -395,7 +521,14 @@ class Callouts(BlockProcessor):
 
 # ------------------------------------------------------------------------------------- inlines
 
-HARD_BREAK = r"\\\n"
+# The spaces starting the next line belong to no one (CommonMark strips them).
+HARD_BREAK = r"\\\n *"
+# Two or more spaces before a line end; the lookbehind keeps the scan linear on long runs.
+SPACES_BREAK = r"(?<! ) {2,}\n *"
+# CommonMark's autolink: any scheme of 2-32 characters, no spaces or angle brackets.
+AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\x00-\x20]*)>")
+# Every ASCII punctuation character may be backslash-escaped (CommonMark).
+ESCAPABLE = list(string.punctuation)
 WIKI_LINK = r"\[\[(?P<target>[^\[\]\n|]{1,300})(?:\|(?P<label>[^\[\]\n]{1,300}))?\]\]"
 MATH_CODE = r"\$`(?P<latex>[^`\n]{1,2000})`\$"
 # A single `$` may occur inside (`\text{if $x$}`); the two alternatives never overlap.
@@ -453,6 +586,62 @@ class KnownHtmlOnly(HtmlInlineProcessor):
         return None, None, None
 
 
+# ---------------------------------------------------------------------------------- code spans
+
+BACKTICK_RUN = re.compile(r"`+")
+
+
+def code_span_text(source: str) -> str:
+    """CommonMark: line endings become spaces; one space is stripped from each side only when
+    both sides have one and the span is not all spaces (`` ` a` `` keeps its space)."""
+    text = source.replace("\n", " ")
+    if len(text) >= 2 and text[0] == " " and text[-1] == " " and text.strip(" "):
+        return text[1:-1]
+    return text
+
+
+class CodeSpan(InlineHilitePattern):
+    """inlinehilite's code spans (`` `#!py x` `` still highlights) with CommonMark's rules:
+    spaces inside kept as written, and an opening run of backticks with no closing run of
+    the same length is literal text (never paired with a shorter run). The closing run is
+    looked up in a per-text index of backtick runs, so a line of unmatched runs is linear."""
+
+    def __init__(self, pattern, config, md):
+        super().__init__(pattern, config, md)
+        self._indexed: str | None = None
+        self._runs: dict[int, list[int]] = {}
+
+    def _closing_run(self, text: str, length: int, after: int) -> int | None:
+        if self._indexed is not text:
+            self._indexed, self._runs = text, {}
+            for run in BACKTICK_RUN.finditer(text):
+                self._runs.setdefault(len(run.group()), []).append(run.start())
+        starts = self._runs.get(length, [])
+        position = bisect.bisect_left(starts, after)
+        return starts[position] if position < len(starts) else None
+
+    def find_code_spans(self, start: int, text: str) -> tuple[int, int | None]:
+        ticks = BACKTICK_RUN.match(text, start).end() - start  # type: ignore[union-attr]
+        end = self._closing_run(text, ticks, start + ticks)
+        return start + ticks, end
+
+    def handleMatch(self, m, data):  # type: ignore[override]
+        if m.group(1):
+            return super().handleMatch(m, data)
+        begin = m.start(0)
+        start, end = self.find_code_spans(begin, data)
+        if end is None:
+            return None, begin, start
+        source = data[start:end]
+        language = self.RE_LANG.match(source)
+        if language:
+            lang, source = language.group("lang"), source[language.end("lang") :].strip()
+        else:
+            lang, source = "", code_span_text(source)
+        self.get_settings()
+        return self.handle_code(lang, source), begin, end + (start - begin)
+
+
 # ---------------------------------------------------------------------- bounded inline scanning
 
 # Link text longer than this is not link text: Python-Markdown's bracket matcher walks to the
@@ -468,11 +657,104 @@ class _BoundedText:
         return super().getText(data[: index + MAX_LINK_TEXT], index)  # type: ignore[misc]
 
 
-class BoundedLink(_BoundedText, LinkInlineProcessor):
+ESCAPED_PLACEHOLDER = re.compile("\x02([0-9]{1,7})\x03")
+MAX_PAREN_DEPTH = 32  # cmark's bound on nested parentheses in a destination
+# Scans for a destination or title stop this far on: each `[…](` scans at most this much, so
+# a line of many unclosed links stays linear.
+MAX_DESTINATION = 8000
+
+
+def _skip_spaces(data: str, index: int) -> int:
+    """Past spaces and tabs, with at most one line ending among them."""
+    newline = False
+    while index < len(data) and data[index] in " \t\n":
+        if data[index] == "\n":
+            if newline:
+                break
+            newline = True
+        index += 1
+    return index
+
+
+def _destination(data: str, index: int) -> tuple[str, int] | None:
+    """A link destination: `<…>` (no line ending, no `<`) or a run without spaces or control
+    characters whose parentheses balance. Escaped characters are placeholders already."""
+    if index < len(data) and data[index] == "<":
+        end, stop = index + 1, min(len(data), index + MAX_DESTINATION)
+        while end < stop and data[end] not in "<>\n":
+            end += 1
+        if end >= stop or data[end] != ">":
+            return None
+        return data[index + 1 : end], end + 1
+    depth, end, stop = 0, index, min(len(data), index + MAX_DESTINATION)
+    while end < stop:
+        char = data[end]
+        if char in " \t\n" or (char < " " and char not in "\x02\x03") or char == "\x7f":
+            break
+        if char == "(":
+            depth += 1
+            if depth > MAX_PAREN_DEPTH:
+                return None
+        elif char == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        end += 1
+    if depth:
+        return None
+    return data[index:end], end
+
+
+def _title(data: str, index: int) -> tuple[str, int] | None:
+    """A link title in `"…"`, `'…'` or `(…)`; no blank line inside."""
+    opener = data[index]
+    closer = ")" if opener == "(" else opener
+    end = data.find(closer, index + 1, index + MAX_DESTINATION)
+    if end < 0:
+        return None
+    title = data[index + 1 : end]
+    if "\n\n" in title or (opener == "(" and "(" in title):
+        return None
+    return title, end + 1
+
+
+class _CommonMarkDestination:
+    """`[text](<dest with spaces> "title")` as CommonMark reads it: `<…>` destinations,
+    titles in any of the three quotes, and no link at all when the parentheses hold
+    something else (`[link](/my uri)` stays text). One pass, linear in the text."""
+
+    def getLink(self, data: str, index: int) -> tuple[str, str | None, int, bool]:
+        if not data.startswith("(", index):
+            return "", None, index, False
+        start = _skip_spaces(data, index + 1)
+        found = _destination(data, start)
+        if found is None:
+            return "", None, index, False
+        href, end = found
+        after = _skip_spaces(data, end)
+        title = None
+        if after > end and after < len(data) and data[after] in "\"'(":
+            titled = _title(data, after)
+            if titled is None:
+                return "", None, index, False
+            title, end = titled
+            after = _skip_spaces(data, end)
+        if after < len(data) and data[after] == ")":
+            title = None if title is None else self._resolved(title)
+            return self._resolved(href), title, after + 1, True
+        return "", None, index, False
+
+    def _resolved(self, text: str) -> str:
+        """Backslash escapes (stashed by the escape pattern) back to the characters."""
+        text = self.unescape(text)  # type: ignore[attr-defined]
+        return ESCAPED_PLACEHOLDER.sub(lambda m: chr(int(m.group(1))), text)
+
+
+class BoundedLink(_BoundedText, _CommonMarkDestination, LinkInlineProcessor):
     pass
 
 
-class BoundedImage(_BoundedText, ImageInlineProcessor):
+class BoundedImage(_BoundedText, _CommonMarkDestination, ImageInlineProcessor):
     pass
 
 
@@ -533,6 +815,34 @@ class TableFixes(Treeprocessor):
                 cell.text = cell.text.replace("\\|", "|")
 
 
+# -------------------------------------------------------------------------------- list starts
+
+
+class ListStarts(Treeprocessor):
+    """`003.` starts a list at 3, as the number it is (sane_lists copies the digits)."""
+
+    def run(self, root: etree.Element) -> None:
+        for ordered in root.iter("ol"):
+            start = ordered.get("start")
+            if start is not None and start.isdigit():
+                if int(start) == 1:
+                    del ordered.attrib["start"]
+                else:
+                    ordered.set("start", str(int(start)))
+
+
+# ----------------------------------------------------------------------- reference definitions
+
+
+class FirstDefinitionWins(dict):
+    """`[foo]: /url1` then `[foo]: /url2`: the first definition counts (CommonMark, GitHub);
+    Python-Markdown's reference processor would let the last one win."""
+
+    def __setitem__(self, key, value) -> None:
+        if key not in self:
+            super().__setitem__(key, value)
+
+
 # ------------------------------------------------------------------------------------ register
 
 
@@ -549,6 +859,18 @@ class CheatsheetExtension(Extension):
         html = md.inlinePatterns["html"]
         md.inlinePatterns.register(KnownHtmlOnly(html.pattern, md), "html", 90)
         md.treeprocessors.register(TableFixes(md), "cheatsheet_tables", 25)
+        md.treeprocessors.register(SplitLists(md), "cheatsheet_split_lists", 24.5)
+        md.treeprocessors.register(ListStarts(md), "cheatsheet_list_starts", 24)
+        md.inlinePatterns.register(
+            SubstituteTagInlineProcessor(SPACES_BREAK, "br"), "linebreak", 100
+        )
+        if "autolink" in md.inlinePatterns:
+            md.inlinePatterns["autolink"].compiled_re = AUTOLINK
+        md.ESCAPED_CHARS = sorted(set(md.ESCAPED_CHARS) | set(ESCAPABLE))
+        if isinstance(md.inlinePatterns["backtick"], InlineHilitePattern):
+            old = md.inlinePatterns["backtick"]
+            md.inlinePatterns.register(CodeSpan(old.pattern, old.config, md), "backtick", 190)
+        md.references = FirstDefinitionWins(md.references)
         _bound_link_scanning(md)
 
 

@@ -149,3 +149,139 @@ def test_group_heading_is_printed_above_the_section(renderer):
 def test_item_after_a_continuation_paragraph_is_not_swallowed(renderer):
     html = squash(html_of(renderer, "- a\n- b\n\n  more about b\n- c\n"))
     assert html.count("<li>") == 3 and "more about b - c" not in html
+
+
+# --------------------------------------------------- GFM spec conformance (issue #11)
+
+
+def test_empty_list_item_stays_an_item(renderer):
+    html = squash(html_of(renderer, "- foo\n-\n- bar\n"))
+    assert "<ul><li>foo</li><li></li><li>bar</li></ul>" in html
+
+
+def test_dash_alone_under_a_paragraph_is_still_a_heading_underline(renderer):
+    assert "<h2" in html_of(renderer, "Foo\n-\n")
+
+
+@pytest.mark.parametrize("info", ["", "python"])
+def test_fence_left_open_runs_to_the_end_of_the_document(renderer, info):
+    html = html_of(renderer, f"```{info}\nx = 1\n")
+    assert "<p>" not in html and "<pre" in html
+    assert "x = 1" in re.sub(r"<[^>]+>", "", html)
+
+
+def test_every_ascii_punctuation_character_can_be_escaped(renderer):
+    html = html_of(renderer, "\\%\\, \\/ \\: \\; \\? \\@ \\<br/>\n")
+    assert "<p>%, / : ; ? @ &lt;br/&gt;</p>" in html
+
+
+def test_trailing_spaces_break_the_line_and_leave_no_space_around_it(renderer):
+    html = html_of(renderer, "foo       \n     bar\n\nbaz\\\n   qux\n")
+    assert "foo<br>bar" in html.replace("<br />", "<br>").replace("<br>\n", "<br>")
+    assert "baz<br>qux" in html.replace("<br />", "<br>").replace("<br>\n", "<br>")
+
+
+def test_ordered_list_start_is_a_number(renderer):
+    assert '<ol start="3">' in html_of(renderer, "003. ok\n")
+    assert "start=" not in html_of(renderer, "01. ok\n")
+
+
+def test_autolink_with_any_scheme_is_a_link(renderer):
+    html = html_of(renderer, "<https://example.com/a?b=c> and <mailto:a@b.example>\n")
+    assert '<a href="https://example.com/a?b=c">https://example.com/a?b=c</a>' in html
+    assert '<a href="mailto:a@b.example">mailto:a@b.example</a>' in html
+    # Not an autolink: a space inside.
+    assert "<a" not in html_of(renderer, "<https://foo.bar/baz bim>\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "href", "title"),
+    [
+        ('[a](https://x.org/u "t")', "https://x.org/u", "t"),
+        ("[a](https://x.org/u 't')", "https://x.org/u", "t"),
+        ("[a](https://x.org/u (t))", "https://x.org/u", "t"),
+        ("[a](<https://x.org/my uri>)", "https://x.org/my%20uri", None),
+        ("[a](https://en.wikipedia.org/wiki/Set_(mathematics))", "https://en.wikipedia.org/wiki/Set_(mathematics)", None),
+        ("[a](https://x.org/foo\\)\\:)", "https://x.org/foo):", None),
+        ('[a](https://x.org/u "say \\"hi\\"")', "https://x.org/u", 'say "hi"'),
+    ],
+)  # fmt: skip
+def test_link_destinations_and_titles(renderer, text, href, title):
+    from html.parser import HTMLParser
+    from urllib.parse import unquote
+
+    found: list[dict] = []
+    parser = HTMLParser()
+    parser.handle_starttag = lambda tag, attrs: tag == "a" and found.append(dict(attrs))
+    parser.feed(html_of(renderer, text + "\n"))
+    assert found and unquote(found[0]["href"]) == unquote(href)
+    assert found[0].get("title") == title
+
+
+def test_parentheses_holding_no_destination_are_not_a_link(renderer):
+    html = html_of(renderer, "[link](https://x.org/my uri)\n")
+    assert "[link](" in html and ">link</a>" not in html
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("` a`", " a"), ("`  ``  `", " `` "), ("``\nfoo \n``", "foo "), ("`` `x` ``", "`x`")],
+)
+def test_code_span_keeps_its_spaces(renderer, text, code):
+    assert f"<code>{code}</code>" in html_of(renderer, text + "\n")
+
+
+def test_unmatched_backtick_run_is_literal(renderer):
+    html = html_of(renderer, "```foo``\n")
+    assert "<code>" not in html and "```foo``" in html
+
+
+def test_inline_highlight_still_works(renderer):
+    assert '<code class="' in html_of(renderer, "`#!python x = 1`\n")
+
+
+def test_a_new_bullet_or_delimiter_starts_a_new_list(renderer):
+    html = squash(html_of(renderer, "- a\n- b\n+ c\n\n1. x\n2. y\n3) z\n"))
+    assert "<ul><li>a</li><li>b</li></ul><ul><li>c</li></ul>" in html
+    assert '<ol><li>x</li><li>y</li></ol><ol start="3"><li>z</li></ol>' in html
+    assert "\ue0d1" not in html
+
+
+def test_parenthesis_ordered_list(renderer):
+    html = squash(html_of(renderer, "10) foo\n    - bar\n"))
+    assert '<ol start="10"><li>foo<ul><li>bar</li></ul></li></ol>' in html
+
+
+def test_ten_digits_are_not_a_list_number(renderer):
+    assert "<p>1234567890. not ok</p>" in html_of(renderer, "1234567890. not ok\n")
+
+
+def test_loose_list_is_loose_throughout(renderer):
+    html = squash(html_of(renderer, "- a\n- b\n\n- c\n"))
+    assert "<ul><li><p>a</p></li><li><p>b</p></li><li><p>c</p></li></ul>" in html
+    tight = squash(html_of(renderer, "- a\n- b\n- c\n"))
+    assert "<ul><li>a</li><li>b</li><li>c</li></ul>" in tight
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("~~~~    ruby startline=3 $%@#$\ndef foo(x)\n~~~~~~~\n", "ruby"),
+        ("```js copy\nx\n```\n", "js"),
+        ('```python title="a.py"\nx\n```\n', "python"),
+    ],
+)
+def test_fence_info_words_after_the_language_and_a_longer_closing_fence(renderer, text, language):
+    html = html_of(renderer, text)
+    assert f'class="language-{language} highlight"' in html and "<p>" not in html
+
+
+def test_first_reference_definition_wins(renderer):
+    text = "[foo]: https://one.example\n\n[foo]: https://two.example\n\n[bar][foo]\n"
+    html = html_of(renderer, text)
+    assert 'href="https://one.example"' in html and "two.example" not in html
+
+
+def test_reference_definitions_do_not_leak_between_sections(renderer):
+    html_of(renderer, "[leak]: https://one.example\n")
+    assert "one.example" not in html_of(renderer, "[leak]\n")

@@ -68,6 +68,12 @@ ADVERSARIAL = {
     "headings": "".join(f"## H{i}\n\ntext\n\n" for i in range(20_000)),
     "unknown-fences": "## A\n\n"
     + "".join(f"```nosuchlang{i % 7}\nx\n```\n\n" for i in range(20_000)),
+    "break-spaces": "## A\n\nx" + " " * 100_000 + "y\n",
+    "autolink-scheme": "## A\n\n" + "<a" + "b" * 100_000 + "\n" + "<ab:" * 30_000 + "\n",
+    "automail": "## A\n\n" + "<a" * 50_000 + "@" + "a" * 50_000 + "\n",
+    "link-titles": "## A\n\n" + "[a](x (" * 30_000 + "\n\n" + "[a](<" * 30_000 + "\n",
+    "link-destinations": "## A\n\n" + "[a](" + "b" * 100_000 + "[a](b" * 20_000 + "\n",
+    "backtick-runs": "## A\n\n" + "``a`" * 40_000 + "\n",
     "formula": "## A\n\n$$" + "+".join(f"x_{{{i}}}" for i in range(10_000)) + "$$\n",
 }
 
