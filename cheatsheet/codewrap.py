@@ -48,13 +48,34 @@ def _may_break(before: str, after: str) -> bool:
     return not (after[0] in "([" and _WORD.match(before[-1]))
 
 
+# A dotted name with its call bracket (`torch.nn.utils.clip_grad_norm_(`) kept whole can be
+# longer than a narrow column, and WeasyPrint cannot wrap across token spans (#1614), so it
+# would run past the column edge: past this many glued characters, a dot or a name's opening
+# bracket becomes a break point too (numbers and closing punctuation never do).
+MAX_GLUED = 20
+
+
+def _may_break_as_last_resort(before: str, after: str) -> bool:
+    if after.startswith(_CLOSING):
+        return False
+    return not (_NUMBER_PART.match(before[-1]) and _NUMBER_PART.match(after[0]))
+
+
 def break_opportunities(code_html: str) -> str:
     """`<wbr>` between adjacent token spans where a person would wrap the line."""
+
+    glued = [0, -1]  # characters since the last break opportunity; end of the last match
 
     def pair(match: re.Match[str]) -> str:
         before = html_module.unescape(match.group(2))
         after = html_module.unescape(match.group(3))
-        wbr = "<wbr>" if _may_break(before, after) else ""
+        run = (glued[0] if match.start() == glued[1] else 0) + len(before)
+        glued[1] = match.end()
+        may = _may_break(before, after) or (
+            run + len(after) > MAX_GLUED and _may_break_as_last_resort(before, after)
+        )
+        glued[0] = 0 if may else run
+        wbr = "<wbr>" if may else ""
         return f"{match.group(1)}{match.group(2)}</span>{wbr}"
 
     return _TOKEN_PAIR.sub(pair, code_html)

@@ -22,6 +22,7 @@ from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from .sandbox import file_problem
 from .scripts import is_rtl, language_of, script_of, sheet_language
 
 # Blocks whose language is judged on their own text.
@@ -300,7 +301,9 @@ def placeholder_for_missing_images(section_html: str) -> str:
 
     def box(match: re.Match[str]) -> str:
         path = Path(unquote(urlsplit(match.group(1)).path))
-        if path.exists():
+        if file_problem(path) != "not found":
+            # There, or unreadable for another reason (a NUL in the name, a symlink loop):
+            # the sandboxed fetcher refuses those with a located warning.
             return match.group(0)
         alt = _ALT.search(match.group(0))
         label = html_module.unescape(alt.group(1)) if alt and alt.group(1) else path.name
