@@ -88,7 +88,14 @@ def fit_font_size(
             # Fills the budget already, but blocks move whole: a larger size may still fit.
             guess, stride = low + stride, stride * 2
         elif low is not None and high is not None:
-            guess = _snap(_between(low, measured[low][0], high, measured[high][0], pages))
+            # Interpolation aims well on smooth fills but creeps up a step at a time on lumpy
+            # ones and runs out of layouts: keep each guess a third of the bracket from its
+            # ends, so a bracket shrinks at least as fast as bisection.
+            span = high - low
+            guess = _between(low, measured[low][0], high, measured[high][0], pages)
+            guess = _snap(min(max(guess, low + span / 3), high - span / 3))
+            if guess in (low, high):
+                guess = _snap((low + high) / 2)
             if guess in (low, high):
                 break
         else:
