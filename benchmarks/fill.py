@@ -20,16 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def find_corpus() -> Path:
-    """`shared/corpus` next to the repository, or next to a folder above it (worktrees)."""
-    for folder in ROOT.parents:
-        if (folder / "shared" / "corpus").is_dir():
-            return folder / "shared" / "corpus"
-    return ROOT.parent / "shared" / "corpus"
-
+from run import ROOT, find_corpus  # benchmarks/ is on sys.path when run as a script
 
 CORPUS = find_corpus()
 TARGET_MEAN_EMPTY = 0.03

@@ -7,10 +7,12 @@ import inspect
 import io
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -242,3 +244,28 @@ def pytest_collection_modifyitems(config, items) -> None:
             functions += [definition.func for definition in definitions]
         if any(f is not None and _uses_shared(f) for f in functions):
             item.add_marker(pytest.mark.skip(reason=f"needs {SHARED} (not present here)"))
+
+
+class CpuBoundExceeded(Exception):
+    """The block ran past its CPU-time bound."""
+
+
+@contextlib.contextmanager
+def cpu_bound(seconds: float) -> Iterator[None]:
+    """Fail if the block uses more than `seconds` of this process's CPU time (SIGPROF counts
+    CPU, not wall-clock, so a busy shared machine does not make the test flaky)."""
+
+    def expired(signum, frame):
+        raise CpuBoundExceeded(f"over {seconds} s of CPU")
+
+    previous = signal.signal(signal.SIGPROF, expired)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    except CpuBoundExceeded:
+        # A fresh exception: the one raised by the handler can sit at a bytecode position
+        # without a line number, which pytest 8 fails to render.
+        raise CpuBoundExceeded(f"over {seconds} s of CPU time") from None
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)

@@ -8,14 +8,12 @@ import base64
 import contextlib
 import json
 import os
-import signal
 import socket
 import struct
 import subprocess
 import sys
 import time
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,34 +27,9 @@ from cheatsheet.errors import (
     visible,
     warn,
 )
-from conftest import ROOT, default_pdf, make_project, pdf_text
+from conftest import ROOT, CpuBoundExceeded, cpu_bound, default_pdf, make_project, pdf_text
 
 SECTION = "## A\n\ntext\n\n"
-
-
-class CpuBoundExceeded(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def cpu_bound(seconds: float) -> Iterator[None]:
-    """Fail if the block uses more than `seconds` of this process's CPU time (SIGPROF counts
-    CPU, not wall-clock, so a busy shared machine does not make the test flaky)."""
-
-    def expired(signum, frame):
-        raise CpuBoundExceeded(f"over {seconds} s of CPU")
-
-    previous = signal.signal(signal.SIGPROF, expired)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
-    try:
-        yield
-    except CpuBoundExceeded:
-        # A fresh exception: the one raised by the handler can sit at a bytecode position
-        # without a line number, which pytest 8 fails to render.
-        raise CpuBoundExceeded(f"over {seconds} s of CPU time") from None
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
 
 
 def build(project: Path, *args: str) -> tuple[int, str, str]:

@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,33 +25,11 @@ from hypothesis import strategies as st
 from cheatsheet.config import load_project
 from cheatsheet.errors import CheatsheetError, collecting
 from cheatsheet.pipeline import build_html
-from conftest import ROOT
+from conftest import ROOT, cpu_bound
 
 MARKDOWN_CPU = 20.0  # seconds for the Markdown stage of one file of at most ~200 KB
 BUILD_CPU = 60.0  # seconds for a whole build (layout included)
 BUILD_MEMORY = 2 * 2**30  # bytes of address space for a whole build
-
-
-class CpuBoundExceeded(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def cpu_bound(seconds: float) -> Iterator[None]:
-    def expired(signum, frame):
-        raise CpuBoundExceeded(f"over {seconds} s of CPU time")
-
-    previous = signal.signal(signal.SIGPROF, expired)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
-    try:
-        yield
-    except CpuBoundExceeded:
-        # A fresh exception: the one raised by the handler can sit at a bytecode position
-        # without a line number, which pytest 8 fails to render.
-        raise CpuBoundExceeded(f"over {seconds} s of CPU time") from None
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
 
 
 DELIMITERS = [
