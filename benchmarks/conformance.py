@@ -308,7 +308,8 @@ def fold_expected(html: str) -> str:
         return "&lt;" + match.group(1) + match.group(2)
 
     html = CODE_LANGUAGE.sub(language, html)
-    return clean_html(TAG_NAME.sub(tag, html))
+    # Stripped first: a line end after `</p>` makes the HTML parser reopen an unclosed `<a>`.
+    return clean_html(TAG_NAME.sub(tag, html.strip()))
 
 
 def render(markdown_text: str, folded: bool = False) -> str:

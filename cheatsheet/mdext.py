@@ -50,9 +50,6 @@ from .sectioning import PLAIN_LANGUAGES, atx_heading, known_languages
 LIST_ITEM = re.compile(r"(?P<indent> *)(?P<marker>[-*+]|\d{1,9}[.)])(?P<space>[ \t]+|$)")
 FENCE = re.compile(r"(?P<indent> *)(?P<fence>`{3,}|~{3,})")
 IAL_LINE = re.compile(r" {0,3}\{:[^{}\n]{0,500}\}[ \t]*")
-HTML_OPENER = re.compile(
-    r"( {0,3}<(?:div|details|section|article|aside|center)\b)([^<>]*)(>)", re.I
-)
 LONG_NUMBER = re.compile(r" {0,3}[0-9]{10,}[.)]")
 THEMATIC_BREAK = re.compile(r" {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})")
 LINK_DEFINITION = re.compile(r"\[[^\]\n]{1,999}\]:")
@@ -60,6 +57,110 @@ SETEXT_LINE = re.compile(r" {0,3}(=+|-+)[ \t]*")
 DISPLAY_LINE = re.compile(r" {0,3}\$\$[^$\n]+\$\$[ \t]*")
 # Python-Markdown needs 4 spaces per nesting level (its tab length).
 NEST = 4
+
+# ------------------------------------------------------------------------------ HTML blocks
+# CommonMark's seven kinds of HTML block (spec section 4.6), by their start and end.
+HTML_RAW_START = re.compile(r"<(script|pre|style|textarea)(?:[ \t>]|$)", re.I)
+HTML_RAW_END = re.compile(r"</(?:script|pre|style|textarea)>", re.I)
+HTML_BLOCK_NAMES = set(
+    """address article aside base basefont blockquote body caption center col colgroup dd
+    details dialog dir div dl dt fieldset figcaption figure footer form frame frameset h1 h2
+    h3 h4 h5 h6 head header hr html iframe legend li link main menu menuitem nav noframes ol
+    optgroup option p param section source summary table tbody td tfoot th thead title tr
+    track ul""".split()  # noqa: SIM905
+)
+HTML_BLOCK_START = re.compile(r"</?([A-Za-z][A-Za-z0-9]{0,15})(?:[ \t>]|/>|$)")
+TAG_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "-")
+ATTRIBUTE_START = frozenset(string.ascii_letters + "_:")
+ATTRIBUTE_CHARS = frozenset(string.ascii_letters + string.digits + "_.:-")
+UNQUOTED_STOP = frozenset(" \t\n\"'=<>`")
+
+
+class HtmlBlock(str):
+    """A CommonMark HTML block in the stash: written out as it is, never wrapped in `<p>`."""
+
+
+def _html_block_kind(line: str, in_paragraph: bool) -> int:
+    """Which kind of CommonMark HTML block this line starts (1-7), or 0. Kind 7 (any
+    complete tag alone on its line) cannot interrupt a paragraph."""
+    text = line.lstrip(" ")
+    if len(line) - len(text) > 3 or not text.startswith("<"):
+        return 0
+    if HTML_RAW_START.match(text):
+        return 1
+    if text.startswith("<!--"):
+        return 2
+    if text.startswith("<?"):
+        return 3
+    if text.startswith("<![CDATA["):
+        return 5
+    if text[:3].startswith("<!") and text[2:3].isalpha():
+        return 4
+    start = HTML_BLOCK_START.match(text)
+    if start and start.group(1).lower() in HTML_BLOCK_NAMES:
+        return 6
+    if in_paragraph:
+        return 0
+    end = _complete_tag_end(text)
+    if end and not text[end:].strip(" \t") and not HTML_RAW_START.match(text):
+        return 7
+    return 0
+
+
+def _html_block_ends(kind: int, line: str) -> bool:
+    """Whether this line closes an HTML block of kinds 1-5 (6 and 7 end at a blank line)."""
+    if kind == 1:
+        return bool(HTML_RAW_END.search(line))
+    return {2: "-->", 3: "?>", 4: ">", 5: "]]>"}[kind] in line
+
+
+def _complete_tag_end(text: str) -> int:
+    """The end of a complete open tag (`<a href="x" b>`) or closing tag (`</a >`) at the
+    start of `text`, as CommonMark defines them, or 0. A plain scan: linear, no regex."""
+    index, size = 1, len(text)
+    closing = text.startswith("</")
+    index += closing
+    if index >= size or not text[index].isascii() or not text[index].isalpha():
+        return 0
+    while index < size and text[index] in TAG_NAME_CHARS:
+        index += 1
+    if closing:
+        while index < size and text[index] in " \t":
+            index += 1
+        return index + 1 if index < size and text[index] == ">" else 0
+    while index < size:
+        spaced = index
+        while index < size and text[index] in " \t":
+            index += 1
+        if text.startswith("/>", index):
+            return index + 2
+        if index < size and text[index] == ">":
+            return index + 1
+        if index == spaced or index >= size or text[index] not in ATTRIBUTE_START:
+            return 0
+        while index < size and text[index] in ATTRIBUTE_CHARS:
+            index += 1
+        after_name = index
+        while index < size and text[index] in " \t":
+            index += 1
+        if index >= size or text[index] != "=":
+            index = after_name  # an attribute without a value
+            continue
+        index += 1
+        while index < size and text[index] in " \t":
+            index += 1
+        if index < size and text[index] in "\"'":
+            close = text.find(text[index], index + 1)
+            if close < 0:
+                return 0
+            index = close + 1
+        else:
+            value = index
+            while index < size and text[index] not in UNQUOTED_STOP:
+                index += 1
+            if index == value:
+                return 0
+    return 0
 
 
 class GitHubBlocks(Preprocessor):
@@ -80,7 +181,20 @@ class GitHubBlocks(Preprocessor):
         plain: list[str] | None = None  # a top-level plain-text fence's lines, stashed here
         loose = False  # a blank line inside the current list item
         kinds: list[str] = []  # the marker kind (`-`, `*`, `+`, `.`, `)`) per open list depth
+        html_block: tuple[int, list[str]] | None = None  # a CommonMark HTML block being read
         for line in lines:
+            if html_block is not None:
+                kind, raw = html_block
+                if kind >= 6 and not line.strip():
+                    out.extend(["", self._stash_html(raw), ""])
+                    html_block = None
+                else:
+                    raw.append(line)
+                    if kind < 6 and _html_block_ends(kind, line):
+                        out.extend(["", self._stash_html(raw), ""])
+                        html_block = None
+                    previous = line
+                    continue
             if fence is not None:
                 closing = _closes(line, fence[0], fence[1], _depth_cols(stack, 99999)[1])
                 if plain is not None:
@@ -110,6 +224,15 @@ class GitHubBlocks(Preprocessor):
             if stack and not previous.strip() and indent < stack[0] and not _is_item(line):
                 stack = []  # a blank line, then text left of the list: the list has ended
                 kinds.clear()
+            kind = 0 if stack or "markdown=" in line else _html_block_kind(line, bool(paragraph))
+            if kind:
+                paragraph.clear()
+                if kind < 6 and _html_block_ends(kind, line[line.index("<") + 2 :]):
+                    out.extend(["", self._stash_html([line]), ""])
+                else:
+                    html_block = (kind, [line])
+                previous = line
+                continue
             item = LIST_ITEM.match(line)
             opened = FENCE.match(line)
             base = _depth_cols(stack, indent)[1] if stack else 0
@@ -153,6 +276,8 @@ class GitHubBlocks(Preprocessor):
                 continue
             paragraph.clear()
             previous = line
+        if html_block is not None:  # an HTML block left open runs to the end of the document
+            out.extend(["", self._stash_html(html_block[1]), ""])
         if plain is not None:  # a fence left open runs to the end of the document
             while plain and not plain[-1].strip():
                 plain.pop()  # the blank lines Python-Markdown adds at the end
@@ -162,6 +287,9 @@ class GitHubBlocks(Preprocessor):
                 out.pop()
             out.extend([fence[0] * fence[1], "", ""])
         return _split_display_lines(_defuse_unclosed_tags(out, code))
+
+    def _stash_html(self, lines: list[str]) -> str:
+        return self.md.htmlStash.store(HtmlBlock("\n".join(lines)))
 
     def _stash_plain(self, lines: list[str]) -> str:
         return self.md.htmlStash.store(plain_fence("\n".join(lines), "text", "", {}, self.md))
@@ -191,7 +319,7 @@ class GitHubBlocks(Preprocessor):
         first = line.lstrip(" ")
         starts_block = (
             (indent > 3 and not paragraph)
-            or first[:1] in (">", "<", "|")
+            or first[:1] in (">", "|")
             or bool(FENCE.match(first))
             or first.startswith("$$")
             or (not paragraph and bool(LINK_DEFINITION.match(first)))
@@ -228,12 +356,6 @@ class GitHubBlocks(Preprocessor):
             return line[: number.end() - 1] + "\\" + line[number.end() - 1 :]
         if IAL_LINE.fullmatch(line) and (not previous.strip() or previous.lstrip()[:1] in "|`~"):
             return ""  # a kramdown IAL no block takes: dropped, never printed
-        opener = HTML_OPENER.match(line)
-        if opener and "markdown=" not in opener.group(2):
-            return (
-                f'{opener.group(1)}{opener.group(2)} markdown="1"{opener.group(3)}'
-                + line[opener.end() :]
-            )
         return line
 
 
@@ -846,6 +968,21 @@ class FirstDefinitionWins(dict):
 # ------------------------------------------------------------------------------------ register
 
 
+def _html_blocks_unwrapped(md: Markdown) -> None:
+    """Our HTML blocks (`HtmlBlock`) are written out as they are: Python-Markdown would wrap
+    one that starts with an inline tag (`<a href="x">` alone on a line) in a paragraph."""
+    base = type(md.postprocessors["raw_html"])
+
+    class RawHtml(base):  # type: ignore[misc, valid-type]
+        def stash_to_string(self, text):
+            return text if isinstance(text, HtmlBlock) else super().stash_to_string(text)
+
+        def isblocklevel(self, html: str) -> bool:
+            return isinstance(html, HtmlBlock) or super().isblocklevel(html)
+
+    md.postprocessors.register(RawHtml(md), "raw_html", 30)
+
+
 class CheatsheetExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.preprocessors.register(GitHubBlocks(md), "cheatsheet_blocks", 26)
@@ -872,6 +1009,7 @@ class CheatsheetExtension(Extension):
             md.inlinePatterns.register(CodeSpan(old.pattern, old.config, md), "backtick", 190)
         md.references = FirstDefinitionWins(md.references)
         _bound_link_scanning(md)
+        _html_blocks_unwrapped(md)
 
 
 def makeExtension(**kwargs):
