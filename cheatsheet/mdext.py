@@ -39,6 +39,7 @@ from markdown.inlinepatterns import (
     SubstituteTagInlineProcessor,
 )
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import InlineProcessor as InlineTreeProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 from pymdownx.inlinehilite import InlineHilitePattern
@@ -872,11 +873,52 @@ class _CommonMarkDestination:
         return ESCAPED_PLACEHOLDER.sub(lambda m: chr(int(m.group(1))), text)
 
 
+# Alt text is the plain text of the image description's inline content (CommonMark):
+# `![foo *bar*](x)` has the alt "foo bar". Descriptions nested deeper keep their source.
+MAX_ALT_DEPTH = 4
+ALT_MARKUP = frozenset("*_[!`<&\\~=^$:")
+
+
+class _PlainAlt:
+    """Parse an image description with the document's own inline patterns (a separate
+    inline tree processor, so the one running is not disturbed) and keep its text."""
+
+    _depth = 0
+
+    def handleMatch(self, m, data):  # type: ignore[override]
+        element, start, end = super().handleMatch(m, data)  # type: ignore[misc]
+        if element is not None and element.tag == "img":
+            alt = element.get("alt", "")
+            if ALT_MARKUP.intersection(alt) and _PlainAlt._depth < MAX_ALT_DEPTH:
+                element.set("alt", self._plain(alt))
+        return element, start, end
+
+    def _plain(self, text: str) -> str:
+        holder = etree.Element("p")
+        holder.text = text
+        root = etree.Element("div")
+        root.append(holder)
+        _PlainAlt._depth += 1
+        try:
+            InlineTreeProcessor(self.md).run(root)  # type: ignore[attr-defined]
+        finally:
+            _PlainAlt._depth -= 1
+        parts = []
+        for node in holder.iter():
+            if node.tag == "img":
+                parts.append(node.get("alt", ""))
+            elif node.text:
+                parts.append(node.text)
+            if node is not holder and node.tail:
+                parts.append(node.tail)
+        return ESCAPED_PLACEHOLDER.sub(lambda m: chr(int(m.group(1))), "".join(parts))
+
+
 class BoundedLink(_BoundedText, _CommonMarkDestination, LinkInlineProcessor):
     pass
 
 
-class BoundedImage(_BoundedText, _CommonMarkDestination, ImageInlineProcessor):
+class BoundedImage(_PlainAlt, _BoundedText, _CommonMarkDestination, ImageInlineProcessor):
     pass
 
 
@@ -884,7 +926,7 @@ class BoundedReference(_BoundedText, ReferenceInlineProcessor):
     pass
 
 
-class BoundedImageReference(_BoundedText, ImageReferenceInlineProcessor):
+class BoundedImageReference(_PlainAlt, _BoundedText, ImageReferenceInlineProcessor):
     pass
 
 
@@ -892,7 +934,7 @@ class BoundedShortReference(_BoundedText, ShortReferenceInlineProcessor):
     pass
 
 
-class BoundedShortImageReference(_BoundedText, ShortImageReferenceInlineProcessor):
+class BoundedShortImageReference(_PlainAlt, _BoundedText, ShortImageReferenceInlineProcessor):
     pass
 
 
