@@ -34,8 +34,8 @@ which parse it is:
 5. unknown code languages (mdext.plain_fence): a fence whose language Pygments does not know
    is printed as plain text without a `language-` class; the class is dropped from the
    expected HTML when Pygments does not know the language;
-6. typography (typography.py, smarty): curly quotes and dashes are written back as `'`, `"`,
-   `--`, `---` on both sides; `lang`/`dir` attributes on non-Latin blocks and the no-break
+6. typography (typography.py, smarty, smartsymbols): curly quotes, dashes and arrows are
+   written back as `'`, `"`, `--`, `---`, `-->`, `<--`, `<-->` on both sides; `lang`/`dir` attributes on non-Latin blocks and the no-break
    spans (`<span class="nobr">`) inside code spans are removed.
 
 Options: `--section GLOB` to run a subset, `--show N` to print the first N failures (folded)
@@ -76,7 +76,8 @@ HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 PROJECT_URI = ROOT.as_uri() + "/"  # images are resolved against the Markdown file's folder
 # smarty's quotes and typography.py's dashes, written back as typed (fold 6).
 TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                            "\u2013": "--", "\u2014": "---"})  # fmt: skip
+                            "\u2013": "--", "\u2014": "---", "\u2192": "--&gt;",
+                            "\u2190": "&lt;--", "\u2194": "&lt;--&gt;"})  # fmt: skip
 CODE_LANGUAGE = re.compile(r'(<code class="language-)([^"]*)(">)')
 TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 

@@ -74,6 +74,7 @@ HTML_BLOCK_START = re.compile(r"</?([A-Za-z][A-Za-z0-9]{0,15})(?:[ \t>]|/>|$)")
 TAG_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "-")
 ATTRIBUTE_START = frozenset(string.ascii_letters + "_:")
 ATTRIBUTE_CHARS = frozenset(string.ascii_letters + string.digits + "_.:-")
+SPACE_CHARS = frozenset(" \t\n")  # one line ending may fall inside an inline tag
 UNQUOTED_STOP = frozenset(" \t\n\"'=<>`")
 
 
@@ -126,12 +127,12 @@ def _complete_tag_end(text: str) -> int:
     while index < size and text[index] in TAG_NAME_CHARS:
         index += 1
     if closing:
-        while index < size and text[index] in " \t":
+        while index < size and text[index] in SPACE_CHARS:
             index += 1
         return index + 1 if index < size and text[index] == ">" else 0
     while index < size:
         spaced = index
-        while index < size and text[index] in " \t":
+        while index < size and text[index] in SPACE_CHARS:
             index += 1
         if text.startswith("/>", index):
             return index + 2
@@ -142,13 +143,13 @@ def _complete_tag_end(text: str) -> int:
         while index < size and text[index] in ATTRIBUTE_CHARS:
             index += 1
         after_name = index
-        while index < size and text[index] in " \t":
+        while index < size and text[index] in SPACE_CHARS:
             index += 1
         if index >= size or text[index] != "=":
             index = after_name  # an attribute without a value
             continue
         index += 1
-        while index < size and text[index] in " \t":
+        while index < size and text[index] in SPACE_CHARS:
             index += 1
         if index < size and text[index] in "\"'":
             close = text.find(text[index], index + 1)
@@ -703,10 +704,24 @@ class KnownHtmlOnly(HtmlInlineProcessor):
 
     def handleMatch(self, m, data):  # type: ignore[override]
         text = m.group(1)
+        if text.startswith("<!--"):
+            return super().handleMatch(m, data) if _valid_comment(text) else (None, None, None)
         name = _TAG_NAME.match(text)
-        if text.startswith("<!--") or (name and name.group(1).lower() in HTML_ELEMENTS):
+        # A backslash escape inside was stashed already: checked as written (`href="\""`).
+        written = ESCAPED_PLACEHOLDER.sub(
+            lambda e: "\\" + chr(int(e.group(1))), self.unescape(text)
+        )
+        complete = _complete_tag_end(written) == len(written)
+        if name and name.group(1).lower() in HTML_ELEMENTS and complete:
             return super().handleMatch(m, data)
         return None, None, None
+
+
+def _valid_comment(text: str) -> bool:
+    """CommonMark's HTML comment: the text inside does not start with `>` or `->`, does not
+    contain `--` and does not end with `-` (else the whole is text)."""
+    inside = text[4:-3]
+    return not (inside.startswith((">", "->")) or "--" in inside or inside.endswith("-"))
 
 
 # ---------------------------------------------------------------------------------- code spans
