@@ -14,7 +14,8 @@ resolved) and nothing else but markup that carries no text and no structure:
   span per line (with the indentation moved into a class) and `<wbr>` break points are turned
   back into `<pre><code class="language-x">text</code></pre>`;
 - heading `id`s (GitHub adds them too, the spec's HTML does not show them);
-- `class` attributes and wrappers that only carry styling (task-list labels).
+- `class` attributes and wrappers that only carry styling (task-list labels), and the
+  `counter-reset` style that repeats an `<ol start>` for WeasyPrint.
 
 **folded**: strict, plus the deliberate, documented differences of presentation and safety
 (README, "GitHub Flavored Markdown conformance"), applied the same way to the expected HTML
@@ -191,6 +192,8 @@ class _Normaliser(HTMLParser):
                 language = None  # Pygments' name for "no language given"
         if tag == "code" and self.in_pre and language:
             attrs.append(("class", language))
+        if tag == "ol" and (values.get("style") or "").startswith("counter-reset: list-item"):
+            attrs = [(k, v) for k, v in attrs if k != "style"]  # the start number for WeasyPrint
         align = re.fullmatch(r"text-align:\s*(\w+);?", values.get("style") or "")
         if align:
             attrs = [(k, v) for k, v in attrs if k != "style"] + [("align", align[1])]

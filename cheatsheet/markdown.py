@@ -158,7 +158,7 @@ class MarkdownRenderer:
             dropped: list[str] = []
             html = clean_html(self._convert(section), self.safe, dropped)
             _warn_dropped_links(dropped, section)
-            html = _show_bidi_controls(html)
+            html = _list_starts(_show_bidi_controls(html))
             if section.group:
                 html = f'<h1 class="group">{html_module.escape(section.group)}</h1>\n' + html
             html = _absolute_sources(_code_lines(html), section.file.parent)
@@ -221,6 +221,24 @@ def _show_bidi_controls(html: str) -> str:
         )
 
     return _CODE_ELEMENT.sub(visible, html)
+
+
+_OL_TAG = re.compile(r"<ol\b([^<>]*)>")
+_START = re.compile(r'\bstart="([0-9]{1,9})"')
+
+
+def _list_starts(html: str) -> str:
+    """`<ol start="3">` numbers from 3 in the PDF: WeasyPrint 70 ignores the attribute, so the
+    list's counter is reset to one before it (after sanitising: it is our markup, and
+    `--safe` drops style attributes)."""
+
+    def counter(match: re.Match[str]) -> str:
+        start = _START.search(match.group(1))
+        if start is None or "style=" in match.group(1):
+            return match.group(0)
+        return f'<ol{match.group(1)} style="counter-reset: list-item {int(start.group(1)) - 1}">'
+
+    return _OL_TAG.sub(counter, html)
 
 
 def _block_sizes(html: str) -> str:

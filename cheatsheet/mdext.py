@@ -100,7 +100,9 @@ def _html_block_kind(line: str, in_paragraph: bool) -> int:
         return 4
     start = HTML_BLOCK_START.match(text)
     if start and start.group(1).lower() in HTML_BLOCK_NAMES:
-        return 6
+        # Unlike CommonMark, a tag left open on its line (`<div id="x"` then text) is not a
+        # block: the sanitiser would swallow the tag and the text after it without a word.
+        return 6 if ">" in text else 0
     if in_paragraph:
         return 0
     end = _complete_tag_end(text)

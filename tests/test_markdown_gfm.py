@@ -182,7 +182,7 @@ def test_trailing_spaces_break_the_line_and_leave_no_space_around_it(renderer):
 
 
 def test_ordered_list_start_is_a_number(renderer):
-    assert '<ol start="3">' in html_of(renderer, "003. ok\n")
+    assert '<ol start="3"' in html_of(renderer, "003. ok\n")
     assert "start=" not in html_of(renderer, "01. ok\n")
 
 
@@ -243,13 +243,13 @@ def test_inline_highlight_still_works(renderer):
 def test_a_new_bullet_or_delimiter_starts_a_new_list(renderer):
     html = squash(html_of(renderer, "- a\n- b\n+ c\n\n1. x\n2. y\n3) z\n"))
     assert "<ul><li>a</li><li>b</li></ul><ul><li>c</li></ul>" in html
-    assert '<ol><li>x</li><li>y</li></ol><ol start="3"><li>z</li></ol>' in html
+    assert '<ol><li>x</li><li>y</li></ol><ol start="3" style="counter-reset: list-item 2"><li>z</li></ol>' in html
     assert "\ue0d1" not in html
 
 
 def test_parenthesis_ordered_list(renderer):
     html = squash(html_of(renderer, "10) foo\n    - bar\n"))
-    assert '<ol start="10"><li>foo<ul><li>bar</li></ul></li></ol>' in html
+    assert '<ol start="10" style="counter-reset: list-item 9"><li>foo<ul><li>bar</li></ul></li></ol>' in html
 
 
 def test_ten_digits_are_not_a_list_number(renderer):
@@ -285,3 +285,60 @@ def test_first_reference_definition_wins(renderer):
 def test_reference_definitions_do_not_leak_between_sections(renderer):
     html_of(renderer, "[leak]: https://one.example\n")
     assert "one.example" not in html_of(renderer, "[leak]\n")
+
+
+# ------------------------------------------------------------------- HTML blocks (CommonMark)
+
+
+def test_html_block_ends_at_a_blank_line_and_markdown_resumes(renderer):
+    """A `<div>` line starts an HTML block, written as it is up to the blank line; Markdown
+    after the blank line is Markdown again (GitHub), and `*x*` inside the block stays raw."""
+    html = squash(html_of(renderer, "<div>\n*raw*\n\n*parsed*\n\n</div>\n"))
+    assert re.fullmatch(r"<div>\s*\*raw\*\s*<p><em>parsed</em></p></div>", html), html
+
+
+def test_html_block_kinds_end_at_their_end_marker(renderer):
+    html = squash(html_of(renderer, "<pre>\n**kept**\n\n_as written_\n</pre>\n*after*\n"))
+    assert "**kept**" in html and "_as written_" in html and "<em>after</em>" in html
+
+
+def test_a_complete_inline_tag_alone_on_a_line_is_not_wrapped_in_a_paragraph(renderer):
+    html = squash(html_of(renderer, '<del>\n*foo*\n</del>\n'))
+    assert html.startswith("<del>") and "*foo*" in html and "<p>" not in html, html
+
+
+def test_a_tag_left_open_on_its_line_is_text_not_a_block_that_vanishes(renderer):
+    """CommonMark makes it an HTML block, which the sanitiser would then swallow whole."""
+    html = squash(html_of(renderer, '<div id="foo"\n*hi*\n'))
+    assert "&lt;div id=" in html and "<em>hi</em>" in html, html
+
+
+def test_a_kind_7_tag_cannot_interrupt_a_paragraph(renderer):
+    html = squash(html_of(renderer, 'Foo\n<a href="https://x.org">\nbaz\n'))
+    assert html.startswith("<p>Foo") and "baz" in html and html.endswith("</p>"), html
+
+
+def test_invalid_inline_tags_and_comments_stay_text(renderer):
+    html = html_of(renderer, 'a <a h*#ref="hi"> b </a href="x"> c <!-- x -- y -->\n')
+    assert "&lt;a h*#ref=" in html and "&lt;/a href=" in html and "&lt;!-- x" in html
+
+
+def test_image_alt_is_the_plain_text_of_its_description(renderer):
+    html = html_of(renderer, "![foo *bar* ![baz](b.png)](https://x.org/a.png)\n")
+    assert 'alt="foo bar baz"' in html, html
+
+
+# ---------------------------------------------------------------------------- list numbers
+
+
+@pytest.mark.parametrize("theme", ["default", "ink", "boxed"])
+def test_ordered_list_start_number_is_printed(tmp_path, theme):
+    from conftest import pdf_text, run_cli
+
+    source = tmp_path / "a.md"
+    source.write_text("## Steps\n\n3. three\n4. four\n\nText.\n\n1. one\n", encoding="utf-8")
+    out = tmp_path / "a.pdf"
+    result = run_cli("--content", source, "--no-fit", "--theme", theme, "-o", out)
+    assert result.code == 0, result.err
+    markers = re.findall(r"\b(\d)\. ", pdf_text(out))
+    assert markers == ["3", "4", "1"], markers
