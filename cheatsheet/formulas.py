@@ -356,10 +356,12 @@ def replace_in_html(fragment: str, source: str, file: Path, line: int) -> str:
         if missing:
             names = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in missing)
             warn(
-                f"missing glyph: the maths font (STIX Two Math) has no {names}, used in formula "
-                f"'{latex[:40]}'; it prints as an empty box (write it as LaTeX, e.g. x_y)",
+                f"missing glyph: the maths font (Noto Sans Math) has no {names}, used in "
+                f"formula '{latex[:40]}'; it prints as an empty box (write it as LaTeX, "
+                "e.g. x_y)",
                 file,
                 at,
+                kind="missing_glyphs",  # counted with the text's missing glyphs by preflight
             )
         if isinstance(result, Formula):
             return display_html(result, latex) if display else inline_html(result, latex)
@@ -377,11 +379,9 @@ def replace_in_html(fragment: str, source: str, file: Path, line: int) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _math_font_characters() -> frozenset[int]:
-    import ziamath
     from fontTools.ttLib import TTFont
 
-    font = Path(ziamath.__file__).parent / "fonts" / "STIXTwoMath-Regular.ttf"
-    with TTFont(font, lazy=True) as ttf:
+    with TTFont(mathfont.FONT, lazy=True) as ttf:  # the face formulas are drawn with
         return frozenset(ttf.getBestCmap())
 
 

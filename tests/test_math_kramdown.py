@@ -78,3 +78,22 @@ def test_unicode_the_maths_font_lacks_is_a_located_missing_glyph(caplog):
     missing = [m for m in messages if "missing glyph" in m]
     assert len(missing) == 1 and "maths.md:5:" in missing[0], messages
     assert "U+2093" in missing[0] and "U+1D67" in missing[0]
+
+
+def test_formula_glyphs_are_checked_against_the_sheet_maths_font_and_counted(tmp_path):
+    """Noto Sans Math (the face formulas are drawn with, not ziamath's STIX Two) lacks `ₓ`
+    and even `é`: each formula using one is a missing glyph in the preflight, at its line."""
+    import json
+
+    from conftest import run_cli
+
+    source = tmp_path / "maths.md"
+    source.write_text("## A\n\nfine $x \\in ℝ$\n\nbad $xₓ$ and $\\text{café}$\n", encoding="utf-8")
+    result = run_cli("--content", source, "--no-fit", "-o", tmp_path / "m.pdf", "--report", "json")
+    assert result.code == 0, result.err
+    found = [d for d in json.loads(result.out)["diagnostics"] if d["kind"] == "missing_glyphs"]
+    assert [(d["file"].endswith("maths.md"), d["line"]) for d in found] == [(True, 5)] * 2, found
+    assert "U+2093" in found[0]["message"] and "U+00E9" in found[1]["message"]
+    assert all("missing glyph" in d["message"] for d in found)
+    summary = run_cli("--content", source, "--no-fit", "-o", tmp_path / "m.pdf").err
+    assert "warnings 2 (missing glyphs 2)" in summary, summary
