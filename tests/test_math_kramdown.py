@@ -95,5 +95,5 @@ def test_formula_glyphs_are_checked_against_the_sheet_maths_font_and_counted(tmp
     assert [(d["file"].endswith("maths.md"), d["line"]) for d in found] == [(True, 5)] * 2, found
     assert "U+2093" in found[0]["message"] and "U+00E9" in found[1]["message"]
     assert all("missing glyph" in d["message"] for d in found)
-    summary = run_cli("--content", source, "--no-fit", "-o", tmp_path / "m.pdf").err
+    summary = run_cli("--content", source, "--no-fit", "-o", tmp_path / "m.pdf").out
     assert "warnings 2 (missing glyphs 2)" in summary, summary
