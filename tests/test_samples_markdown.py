@@ -4,6 +4,7 @@ README) build with no warning, and their structure reaches the PDF."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -42,3 +43,48 @@ def test_sample_builds_without_warnings(tmp_path, name):
         assert snippet in text, (snippet, text[:800])
     for leaked in ("[!", "$$", "{:", "[[", "==Fast"):
         assert leaked not in text, leaked
+
+
+CALLOUTS = """## Callouts
+
+> [!NOTE]
+> GitHub note body.
+
+> [!tip] Obsidian title
+> Obsidian body.
+
+> [!faq]- Folded one
+> Folded body.
+
+!!! warning "MkDocs title"
+    MkDocs body.
+
+After.
+"""
+
+
+def _coloured_pixels(pdf) -> int:
+    """Pixels with a visible hue (not white, grey or black) on the first page."""
+    import pypdfium2
+
+    image = pypdfium2.PdfDocument(str(pdf))[0].render(scale=1.5).to_pil().convert("RGB")
+    return sum(1 for r, g, b in image.getdata() if max(r, g, b) - min(r, g, b) > 40)
+
+
+@pytest.mark.parametrize("theme", ["default", "ink", "boxed"])
+def test_callouts_of_all_three_syntaxes_in_every_theme(tmp_path, theme):
+    source = tmp_path / "c.md"
+    source.write_text(CALLOUTS, encoding="utf-8")
+    out = tmp_path / "c.pdf"
+    result = run_cli("--content", source, "--no-fit", "--theme", theme, "-o", out)
+    assert result.code == 0 and "warning" not in result.err.lower(), result.err
+    text = pdf_text(out).replace("\r", "").lower()
+    for title, body in (("note", "github note body."), ("obsidian title", "obsidian body."),
+                        ("folded one", "folded body."), ("mkdocs title", "mkdocs body.")):  # fmt: skip
+        assert re.search(rf"\S {title}\n{re.escape(body)}", text), (title, text)  # icon, title
+    for leaked in ("[!", "!!!", "> "):
+        assert leaked not in text
+    if theme == "ink":
+        assert _coloured_pixels(out) == 0  # the ink theme: no fills, no colour
+    else:
+        assert _coloured_pixels(out) > 1000
