@@ -36,8 +36,9 @@ which parse it is:
    is printed as plain text without a `language-` class; the class is dropped from the
    expected HTML when Pygments does not know the language;
 6. typography (typography.py, smarty, smartsymbols): curly quotes, dashes and arrows are
-   written back as `'`, `"`, `--`, `---`, `-->`, `<--`, `<-->` on both sides; `lang`/`dir` attributes on non-Latin blocks and the no-break
-   spans (`<span class="nobr">`) inside code spans are removed.
+   written back as `'`, `"`, `--`, `---`, `-->`, `<--`, `<-->` on both sides; `lang`/`dir`
+   attributes on non-Latin blocks and the no-break spans (`<span class="nobr">`) inside
+   code spans are removed.
 
 Options: `--section GLOB` to run a subset, `--show N` to print the first N failures (folded)
 with the expected and actual HTML, `--json FILE` to write per-example results.
@@ -48,12 +49,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fnmatch
+import html as html_module
 import json
 import logging
 import re
 import sys
 from collections import OrderedDict
-import html as html_module
 from html import escape
 from html.entities import name2codepoint
 from html.parser import HTMLParser

@@ -243,13 +243,19 @@ def test_inline_highlight_still_works(renderer):
 def test_a_new_bullet_or_delimiter_starts_a_new_list(renderer):
     html = squash(html_of(renderer, "- a\n- b\n+ c\n\n1. x\n2. y\n3) z\n"))
     assert "<ul><li>a</li><li>b</li></ul><ul><li>c</li></ul>" in html
-    assert '<ol><li>x</li><li>y</li></ol><ol start="3" style="counter-reset: list-item 2"><li>z</li></ol>' in html
+    assert (
+        '<ol><li>x</li><li>y</li></ol><ol start="3" style="counter-reset: list-item 2"><li>z</li></ol>'
+        in html
+    )
     assert "\ue0d1" not in html
 
 
 def test_parenthesis_ordered_list(renderer):
     html = squash(html_of(renderer, "10) foo\n    - bar\n"))
-    assert '<ol start="10" style="counter-reset: list-item 9"><li>foo<ul><li>bar</li></ul></li></ol>' in html
+    assert (
+        '<ol start="10" style="counter-reset: list-item 9"><li>foo<ul><li>bar</li></ul></li></ol>'
+        in html
+    )
 
 
 def test_ten_digits_are_not_a_list_number(renderer):
@@ -303,7 +309,7 @@ def test_html_block_kinds_end_at_their_end_marker(renderer):
 
 
 def test_a_complete_inline_tag_alone_on_a_line_is_not_wrapped_in_a_paragraph(renderer):
-    html = squash(html_of(renderer, '<del>\n*foo*\n</del>\n'))
+    html = squash(html_of(renderer, "<del>\n*foo*\n</del>\n"))
     assert html.startswith("<del>") and "*foo*" in html and "<p>" not in html, html
 
 
