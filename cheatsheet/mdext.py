@@ -26,7 +26,12 @@ import string
 import xml.etree.ElementTree as etree
 
 from markdown import Extension, Markdown
-from markdown.blockprocessors import BlockProcessor, SetextHeaderProcessor
+from markdown.blockprocessors import (
+    BlockProcessor,
+    BlockQuoteProcessor,
+    ReferenceProcessor,
+    SetextHeaderProcessor,
+)
 from markdown.inlinepatterns import (
     HtmlInlineProcessor,
     ImageInlineProcessor,
@@ -305,7 +310,7 @@ class GitHubBlocks(Preprocessor):
         underline = SETEXT_LINE.fullmatch(line)
         if underline and paragraph:
             level = "#" if underline.group(1)[0] == "=" else "##"
-            text = " ".join(out[i].strip() for i in paragraph)
+            text = _literal_trailing_backslash(" ".join(out[i].strip() for i in paragraph))
             out[paragraph[0]] = f"{level} {text}"
             del out[paragraph[0] + 1 :]
             out.append("")
@@ -317,7 +322,7 @@ class GitHubBlocks(Preprocessor):
             return
         atx = atx_heading(line)
         if atx and atx[1]:
-            out.append("#" * atx[0] + " " + atx[1])
+            out.append("#" * atx[0] + " " + _literal_trailing_backslash(atx[1]))
             paragraph.clear()
             return
         first = line.lstrip(" ")
@@ -361,6 +366,13 @@ class GitHubBlocks(Preprocessor):
         if IAL_LINE.fullmatch(line) and (not previous.strip() or previous.lstrip()[:1] in "|`~"):
             return ""  # a kramdown IAL no block takes: dropped, never printed
         return line
+
+
+def _literal_trailing_backslash(text: str) -> str:
+    """A heading ending in a lone backslash (`### foo\\`) keeps it as text: Python-Markdown's
+    heading pattern needs an escaped character after every backslash."""
+    trailing = len(text) - len(text.rstrip("\\"))
+    return text + "\\" if trailing % 2 else text
 
 
 # More unterminated `<tag` starts than this in a document make Python's HTML parser quadratic
@@ -588,9 +600,17 @@ class SetextGuard(SetextHeaderProcessor):
 
     def test(self, parent: etree.Element, block: str) -> bool:
         first = block.split("\n", 1)[0].lstrip(" ")
-        if first[:1] == ">" or LIST_ITEM.match(first):
-            return False
+        if first[:1] == ">" or LIST_ITEM.match(first) or LINK_DEFINITION.match(first):
+            return False  # a definition is not a paragraph, so it cannot become a heading
         return super().test(parent, block)
+
+
+class SeparateQuotes(BlockQuoteProcessor):
+    """`> foo`, a blank line, `> bar` are two block quotes (CommonMark, GitHub); Python-Markdown
+    would add the second to the first."""
+
+    def lastChild(self, parent: etree.Element) -> etree.Element | None:
+        return None  # only asked for the sibling quote to merge into
 
 
 # ------------------------------------------------------------------------------------ callouts
@@ -653,6 +673,16 @@ HARD_BREAK = r"\\\n *"
 SPACES_BREAK = r"(?<! ) {2,}\n *"
 # CommonMark's autolink: any scheme of 2-32 characters, no spaces or angle brackets.
 AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\x00-\x20]*)>")
+# CommonMark's email autolink (the HTML standard's valid e-mail address).
+AUTOMAIL = (
+    r"<([a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?){0,32})>"
+)
+# Numeric references have 1-7 decimal or 1-6 hex digits; longer ones are text (CommonMark).
+ENTITY = r"(&(?:\#[0-9]{1,7}|\#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});)"
+# `&` of a numeric reference too long to be one: written `&amp;` (else the HTML parser after us
+# would read `&#987654321;` as U+FFFD).
+NOT_A_REFERENCE = r"&(?=#[0-9]{8}|#[xX][0-9a-fA-F]{7})"
 # Every ASCII punctuation character may be backslash-escaped (CommonMark).
 ESCAPABLE = list(string.punctuation)
 WIKI_LINK = r"\[\[(?P<target>[^\[\]\n|]{1,300})(?:\|(?P<label>[^\[\]\n]{1,300}))?\]\]"
@@ -670,6 +700,14 @@ HTML_ELEMENTS = set(
     thead time tr track tt u ul var video wbr math""".split()  # noqa: SIM905
 )
 _TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+
+
+class LiteralAmpersand(InlineProcessor):
+    """An `&` that must stay a character, stashed as `&amp;` (the serialiser keeps an `&`
+    that looks like a reference as it is)."""
+
+    def handleMatch(self, m, data):  # type: ignore[override]
+        return self.md.htmlStash.store("&amp;"), m.start(0), m.end(0)
 
 
 class HardBreak(InlineProcessor):
@@ -1024,6 +1062,31 @@ class FirstDefinitionWins(dict):
             super().__setitem__(key, value)
 
 
+BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+class ReferenceDefinitions(ReferenceProcessor):
+    """CommonMark's link reference definitions: only where a paragraph could start (`Foo`
+    then `[bar]: /baz` is one paragraph of text), backslash escapes resolved in the
+    destination and title (`/bar\\*` is `/bar*`)."""
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> bool:
+        found = self.RE.search(blocks[0])
+        if found is None or found.start() != 0:
+            return False
+        before = dict(self.parser.md.references)
+        handled = super().run(parent, blocks)
+        references = self.parser.md.references
+        for key, (link, title) in list(references.items()):
+            if key not in before:
+                dict.__setitem__(references, key, (_unescaped(link), title and _unescaped(title)))
+        return handled
+
+
+def _unescaped(text: str) -> str:
+    return BACKSLASH_ESCAPE.sub(r"\1", text)
+
+
 # ------------------------------------------------------------------------------------ register
 
 
@@ -1060,8 +1123,22 @@ class CheatsheetExtension(Extension):
         md.inlinePatterns.register(
             SubstituteTagInlineProcessor(SPACES_BREAK, "br"), "linebreak", 100
         )
+        # Autolinks before backslash escapes, which do not work inside them (CommonMark).
         if "autolink" in md.inlinePatterns:
-            md.inlinePatterns["autolink"].compiled_re = AUTOLINK
+            autolink = md.inlinePatterns["autolink"]
+            autolink.compiled_re = AUTOLINK
+            md.inlinePatterns.register(autolink, "autolink", 182)
+        if "automail" in md.inlinePatterns:
+            automail = md.inlinePatterns["automail"]
+            automail.compiled_re = re.compile(AUTOMAIL)
+            md.inlinePatterns.register(automail, "automail", 181)
+        md.inlinePatterns.register(
+            LiteralAmpersand(NOT_A_REFERENCE, md), "cheatsheet_not_a_reference", 81
+        )
+        if "entity" in md.inlinePatterns:
+            md.inlinePatterns["entity"].compiled_re = re.compile(ENTITY, re.DOTALL | re.UNICODE)
+        md.parser.blockprocessors.register(ReferenceDefinitions(md.parser), "reference", 15)
+        md.parser.blockprocessors.register(SeparateQuotes(md.parser), "quote", 20)
         md.ESCAPED_CHARS = sorted(set(md.ESCAPED_CHARS) | set(ESCAPABLE))
         if isinstance(md.inlinePatterns["backtick"], InlineHilitePattern):
             old = md.inlinePatterns["backtick"]

@@ -348,3 +348,39 @@ def test_ordered_list_start_number_is_printed(tmp_path, theme):
     assert result.code == 0, result.err
     markers = re.findall(r"\b(\d)\. ", pdf_text(out))
     assert markers == ["3", "4", "1"], markers
+
+
+# ------------------------------------------------------- definitions, quotes, autolinks, refs
+
+
+def test_heading_ending_in_a_backslash_keeps_it(renderer):
+    assert squash(html_of(renderer, "### foo\\\n")).startswith('<h3 id="foo">foo\\</h3>')
+    assert "<h2" in html_of(renderer, "Bar\\\n----\n")
+
+
+def test_reference_definition_cannot_interrupt_a_paragraph_or_become_a_heading(renderer):
+    assert "<p>[bar]</p>" in html_of(renderer, "Foo\n[bar]: https://x.org\n\n[bar]\n")
+    html = squash(html_of(renderer, "[foo]: https://x.org\n===\n[foo]\n"))
+    assert "<h1" not in html and '<a href="https://x.org">foo</a>' in html, html
+
+
+def test_reference_definition_escapes_are_resolved(renderer):
+    html = html_of(renderer, '[foo]\n\n[foo]: https://x.org/a\\*b "ti\\*tle"\n')
+    assert 'href="https://x.org/a*b"' in html and 'title="ti*tle"' in html, html
+
+
+def test_quotes_separated_by_a_blank_line_are_two_quotes(renderer):
+    assert html_of(renderer, "> foo\n\n> bar\n").count("<blockquote>") == 2
+
+
+def test_autolinks_take_no_backslash_escapes_and_emails_are_strict(renderer):
+    html = html_of(renderer, "<https://x.org/\\[\\>\n")
+    assert 'href="https://x.org/\\[\\"' in html, html
+    html = html_of(renderer, "<foo\\+@bar.example.com> and <me@x.org>\n")
+    assert "&lt;foo+@bar.example.com&gt;" in html and 'href="mailto:me@x.org"' in html, html
+    assert "\x02" not in html  # no escape placeholder leaks into a link
+
+
+def test_numeric_reference_with_too_many_digits_is_text(renderer):
+    html = html_of(renderer, "&#987654321; &#35; &#x23;\n")
+    assert "&amp;#987654321;" in html and "\ufffd" not in html
