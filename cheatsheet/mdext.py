@@ -6,14 +6,20 @@ code, a `[[` in a fence or a `<branch>` in a code span are left alone.
 - `GitHubBlocks` (preprocessor): GitHub's block structure where Python-Markdown differs —
   a list right after a paragraph, items nested by their content column (2 spaces for `-`),
   fences indented 1-3 spaces, Markdown inside `<div>`/`<details>`, kramdown IAL lines that
-  would print, consecutive `$$…$$` display lines.
+  would print, consecutive `$$…$$` display lines, and CommonMark's seven kinds of HTML
+  block, stashed as written (`HtmlBlock`; Markdown after a blank line inside `<div>` or
+  `<details>` is Markdown again, as on GitHub).
 - inline processors: backslash hard breaks, `[[wiki links]]`, GitHub's `` $`x`$ `` and
   kramdown's inline `$$x$$`, angle-bracket words that are not HTML (`<branch>`) kept as text.
 - `Callouts` (block processor): GitHub alerts and Obsidian callouts, rendered like MkDocs
   admonitions (`<div class="admonition note">` with a title), so one set of styles serves all.
 - `TableFixes` (tree processor): devhints' separator rows, `\\|` inside code in a cell.
 - `SetextGuard` (block processor): `---` under a list item or quote line is a rule, not a
-  heading underline.
+  heading underline; neither is `===` under a reference definition.
+- CommonMark details Python-Markdown reads differently: image alt text as plain text
+  (`_PlainAlt`), reference definitions only where a paragraph may start
+  (`ReferenceDefinitions`), quotes split by a blank line (`SeparateQuotes`), inline tags and
+  comments checked (`KnownHtmlOnly`), autolinks before escapes, bounded numeric references.
 """
 
 from __future__ import annotations
@@ -101,7 +107,7 @@ def _html_block_kind(line: str, in_paragraph: bool) -> int:
         return 3
     if text.startswith("<![CDATA["):
         return 5
-    if text[:3].startswith("<!") and text[2:3].isalpha():
+    if text.startswith("<!") and text[2:3].isalpha():
         return 4
     start = HTML_BLOCK_START.match(text)
     if start and start.group(1).lower() in HTML_BLOCK_NAMES:

@@ -68,7 +68,10 @@ def _coloured_pixels(pdf) -> int:
     import pypdfium2
 
     image = pypdfium2.PdfDocument(str(pdf))[0].render(scale=1.5).to_pil().convert("RGB")
-    return sum(1 for r, g, b in image.getdata() if max(r, g, b) - min(r, g, b) > 40)
+    data = image.tobytes()
+    return sum(
+        1 for i in range(0, len(data), 3) if max(data[i : i + 3]) - min(data[i : i + 3]) > 40
+    )
 
 
 @pytest.mark.parametrize("theme", ["default", "ink", "boxed"])
