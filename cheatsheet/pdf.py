@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from .codewrap import art_css
+from .codewrap import art_css, art_lengths
 from .config import SheetConfig, to_mm
 from .errors import CheatsheetError
 from .markdown import indent_css, long_block_css, wrap_mark_css
@@ -26,8 +26,10 @@ from .page import Theme
 from .sandbox import make_fetcher
 
 
-def settings_css(config: SheetConfig, font_size: float) -> str:
-    """The config's share of the style: page box, columns, and the base size all scales from."""
+def settings_css(config: SheetConfig, font_size: float, html: str | None = None) -> str:
+    """The config's share of the style: page box, columns, and the base size all scales from.
+
+    `html`, when given, limits the art-block rules to the lengths the document uses."""
     return (
         f"@page {{ size: {config.paper} {config.orientation}; margin: {config.margin}; }}\n"
         f"html {{ font-size: {font_size:.3f}pt; }}\n"
@@ -37,7 +39,13 @@ def settings_css(config: SheetConfig, font_size: float) -> str:
         + long_block_css(*rows_per_column(config, font_size, MOVABLE_BLOCK))
         + FULL_COLUMNS_CSS
         + art_css(
-            code_chars_per_line(config, font_size), CODE_SIZE * font_size, config.min_type_size
+            column_pt(config),
+            CODE_SIZE * font_size,
+            config.min_type_size,
+            None if html is None else art_lengths(html),
+            advance_em=MONO_ADVANCE,
+            inset_em=PRE_INSET_EM,
+            inset_pt=PRE_INSET_PT + ART_FRAME_EM * font_size,
         )
     )
 
@@ -71,17 +79,24 @@ div.break-column { height: 0; margin: 0; }
 
 CODE_SIZE = 0.92  # pre's font size in em (base.css)
 MONO_ADVANCE = 0.602  # em: DejaVu Sans Mono's advance width
+PRE_INSET_EM = 2 * 0.35 + 0.05  # pre's horizontal padding (base.css), and a little air
+PRE_INSET_PT = 1.5  # pre's left border (default theme; ink 0.8 pt)
+ART_FRAME_EM = 0.9  # room for a frame around the section (boxed theme: 0.4 em padding, 0.6 pt)
+
+
+def column_pt(config: SheetConfig) -> float:
+    """The width of one column, in points."""
+    width_mm, _ = config.page_size_mm
+    extra = to_mm(config.binding) if config.duplex else 0
+    text_mm = width_mm - 2 * to_mm(config.margin) - extra
+    return (text_mm - (config.columns - 1) * to_mm(config.column_gap)) / config.columns * 72 / 25.4
 
 
 def code_chars_per_line(config: SheetConfig, font_size: float) -> float:
     """About how many code characters fit on a line of one column (a little optimistic is
     wrong, so the estimate errs low)."""
-    width_mm, _ = config.page_size_mm
-    extra = to_mm(config.binding) if config.duplex else 0
-    text_mm = width_mm - 2 * to_mm(config.margin) - extra
-    column_mm = (text_mm - (config.columns - 1) * to_mm(config.column_gap)) / config.columns
     code_pt = CODE_SIZE * font_size
-    usable_pt = column_mm * 72 / 25.4 - 0.9 * code_pt  # padding and the border
+    usable_pt = column_pt(config) - 0.9 * code_pt  # padding and the border
     return 0.9 * usable_pt / (MONO_ADVANCE * code_pt)
 
 
@@ -185,7 +200,8 @@ class Renderer:
             self._hinted = (html, layout_hints(html))
         html = self._hinted[1]
         settings = CSS(
-            string=settings_css(self.config, font_size) + extra_css, font_config=self.font_config
+            string=settings_css(self.config, font_size, html) + extra_css,
+            font_config=self.font_config,
         )
         document = HTML(
             string=html, base_url=str(self.config.project) + os.sep, url_fetcher=self.fetcher
