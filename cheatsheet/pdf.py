@@ -62,8 +62,9 @@ MOVABLE_BLOCK = 0.15
 #   table) stays with what follows, like a heading. A ":" line before a code block is
 #   marked (`p.lead.intro`) but not kept with it: WeasyPrint honours that `avoid` by
 #   leaving up to a third of a column empty (measured on docker-cheat-sheet-ru);
-# - authors' manual column breaks: `<!-- column -->` or the class `break-column` (a page
-#   break inside the columns is not honoured by WeasyPrint 70, so none is offered).
+# - authors' manual breaks: `<!-- column -->` or the class `break-column`, and
+#   `<!-- page -->`, which starts a new run of columns (`layout_hints`): WeasyPrint 70
+#   ignores `break-before: page` inside a multi-column container.
 FULL_COLUMNS_CSS = """\
 .highlight { break-inside: auto; }
 pre > code { display: block; break-before: avoid; }
@@ -74,6 +75,7 @@ p.lead.intro { break-after: auto; }
 p.lead.intro:has(+ ul, + ol, + dl, + table) { break-after: avoid; }
 .break-column { break-before: column; }
 div.break-column { height: 0; margin: 0; }
+main.sheet.break-page { break-before: page; }
 """
 
 
@@ -117,6 +119,62 @@ def rows_per_column(
 
 
 MANUAL_BREAK = re.compile(r"<!--\s*(column)(?:[ -]?break)?\s*-->", re.IGNORECASE)
+PAGE_BREAK = re.compile(
+    r'<!--\s*(?:new[ -]?)?page(?:[ -]?break)?\s*-->|<div class="break-page">\s*</div>',
+    re.IGNORECASE,
+)
+SECTION_OPEN = re.compile(r'<section\b[^>]*\bclass="block[^"]*"[^>]*>')
+TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
+VOID = frozenset(
+    ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr")
+)
+
+
+def _depth_inside(html: str) -> int:
+    """How many elements opened in `html` are still open at its end (void ones aside)."""
+    depth = 0
+    for match in TAG.finditer(html):
+        closing, name, selfclosing = match.groups()
+        if name.lower() in VOID or selfclosing:
+            continue
+        depth += -1 if closing else 1
+    return depth
+
+
+def page_breaks(html: str) -> str:
+    """`<!-- page -->` between a section's blocks starts a new page.
+
+    WeasyPrint 70 does not honour a page break inside multi-column content, so the columns
+    are split: the section is closed, the `main.sheet` run of columns too, and a new run
+    (`break-before: page`) opens with the rest of the section, which keeps the section's
+    classes but not its id. A marker nested inside a list or a quote is left alone (it would
+    need every open element cloned); one at a section's end breaks after the section.
+    """
+    if "page" not in html or not PAGE_BREAK.search(html):
+        return html
+    out, position = [], 0
+    for marker in PAGE_BREAK.finditer(html):
+        section = SECTION_OPEN.match(html, max(html.rfind("<section", 0, marker.start()), 0))
+        if section is None or html.find("</main>", section.end(), marker.start()) != -1:
+            continue
+        if _depth_inside(html[section.end() : marker.start()]) != 0:
+            continue
+        rest = html[marker.end() :]
+        classes = re.search(r'class="([^"]*)"', section.group()).group(1)
+        out.append(html[position : marker.start()])
+        if rest.lstrip().startswith("</section>"):
+            close = marker.end() + rest.index("</section>") + len("</section>")
+            out.append('</section>\n</main>\n<main class="sheet break-page">')
+            position = close
+        else:
+            out.append(
+                f'</section>\n</main>\n<main class="sheet break-page">\n<section class="{classes}">'
+            )
+            position = marker.end()
+    out.append(html[position:])
+    return "".join(out)
+
+
 LEAD_FOLLOWERS = (
     "<ul",
     "<ol",
@@ -133,7 +191,8 @@ EMOJI_AT_LINE_END = re.compile(r" (<img class=\"emoji\"[^>]*>)(?=\s*(?:</|<br))"
 def layout_hints(html: str) -> str:
     """Markup the layout rules need: manual breaks, pseudo-headings, emoji kept on the line.
 
-    - `<!-- column -->` (also `column break`) becomes a column break;
+    - `<!-- column -->` (also `column break`) becomes a column break, `<!-- page -->`
+      (also `page break`, `new page`) a page break;
     - a paragraph that is only bold text, or that ends with ":" right before a list, code
       block or table, is a pseudo-heading (`p.lead`): it stays with what follows;
     - an emoji that ends a line of text is tied to the word before it (no-break space),
@@ -141,6 +200,7 @@ def layout_hints(html: str) -> str:
     One linear pass each (plain `find` for paragraphs): no backtracking on user text.
     """
     html = MANUAL_BREAK.sub(lambda m: f'<div class="break-{m.group(1).lower()}"></div>', html)
+    html = page_breaks(html)
     html = EMOJI_AT_LINE_END.sub("\u00a0\\1", html)
     out, position = [], 0
     while (start := html.find("<p>", position)) != -1:
