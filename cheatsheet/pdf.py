@@ -21,7 +21,7 @@ from typing import BinaryIO
 from .codewrap import art_css, art_lengths
 from .config import SheetConfig, to_mm
 from .errors import CheatsheetError
-from .markdown import indent_css, long_block_css, wrap_mark_css
+from .markdown import MAX_BUCKET, indent_css, long_block_css, wrap_mark_css
 from .page import Theme
 from .sandbox import make_fetcher
 
@@ -37,6 +37,7 @@ def settings_css(config: SheetConfig, font_size: float, html: str | None = None)
         + indent_css()
         + wrap_mark_css(code_chars_per_line(config, font_size))
         + long_block_css(*rows_per_column(config, font_size, MOVABLE_BLOCK))
+        + continued_mark_css(rows_per_column(config, font_size, MOVABLE_BLOCK)[1])
         + FULL_COLUMNS_CSS
         + art_css(
             column_pt(config),
@@ -77,6 +78,91 @@ p.lead.intro:has(+ ul, + ol, + dl, + table) { break-after: avoid; }
 div.break-column { height: 0; margin: 0; }
 main.sheet.break-page { break-before: page; }
 """
+
+
+def continued_mark_css(code_lines: float) -> str:
+    """A hidden "continued" label on every code block that may break across columns;
+    `mark_continued_code` shows a copy of it on each continuation, after layout."""
+    selectors = [f"pre.lines-{n}" for n in range(0, MAX_BUCKET + 1, 5) if n >= code_lines]
+    if not selectors:
+        return ""
+    blocks = ", ".join(selectors)
+    marks = ", ".join(f"{s}::before" for s in selectors)
+    return f"{blocks} {{ position: relative; }}\n{marks} {{ {CONTINUED_MARK_STYLE} }}\n"
+
+
+CONTINUED_MARK_STYLE = (
+    'content: "continued"; position: absolute; top: 0; right: 0.3em; visibility: hidden; '
+    "font-size: 0.72em; font-style: italic; line-height: 1.2; color: #6a737d; "
+    "white-space: nowrap"
+)
+CONTINUED_MARK_GAP_PT = 2.0  # at least this much air between the first code line and the mark
+
+
+def _descendants(box):
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _descendants(child)
+
+
+def _outermost_pre(box):
+    """The `pre` boxes under `box`, not the anonymous boxes inside them."""
+    if getattr(box, "element_tag", None) == "pre":
+        yield box
+        return
+    for child in getattr(box, "children", ()):
+        yield from _outermost_pre(child)
+
+
+def mark_continued_code(document) -> int:
+    """Show the "continued" label on every fragment of a code block after its first.
+
+    WeasyPrint has no selector for a fragment, so the label is laid out once, hidden, with
+    the block (`continued_mark_css`) and copied onto each continuation here: at the top
+    right beside the first line when that line leaves room, else just above the fragment
+    (where the column's top margin or the previous block's margin is). Layout is
+    unchanged; only drawing sees the copy. Returns how many labels were shown.
+    """
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    templates: dict[object, object] = {}
+    shown = 0
+    for page in document.pages:
+        for box in _outermost_pre(page._page_box):
+            first = box.children[0] if box.children else None
+            if isinstance(first, AbsolutePlaceholder) and first.element_tag == "pre::before":
+                templates[box.element] = first
+            elif (template := templates.get(box.element)) is not None:
+                box.children = [_placed_copy(template, box), *box.children]
+                shown += 1
+    return shown
+
+
+def _placed_copy(template, fragment):
+    """A visible copy of the hidden label, placed on `fragment`."""
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    mark = AbsolutePlaceholder(template._box.deepcopy())
+    mark.set_laid_out_box(mark._box)
+    for part in _descendants(mark._box):
+        part.style = part.style.copy()
+        part.style["visibility"] = "visible"
+    width, height = mark.margin_width(), mark.margin_height()
+    right = fragment.position_x + fragment.margin_width() - fragment.margin_right
+    x = right - fragment.border_right_width - width - 0.3 * fragment.style["font_size"]
+    top = fragment.content_box_y()
+    line_end = max(
+        (
+            child.position_x + child.margin_width()
+            for line in _descendants(fragment)
+            if type(line).__name__ == "LineBox" and abs(line.position_y - top) < height
+            for child in line.children
+        ),
+        default=fragment.content_box_x(),
+    )
+    y = top if line_end + CONTINUED_MARK_GAP_PT <= x else fragment.position_y - height
+    mark.translate(x - mark.position_x, y - mark.position_y)
+    return mark
 
 
 CODE_SIZE = 0.92  # pre's font size in em (base.css)
@@ -141,6 +227,34 @@ def _depth_inside(html: str) -> int:
     return depth
 
 
+def header_rows(html: str) -> str:
+    """A table without a `<thead>` whose first row holds only `<th>` cells gets that row as
+    its header, so WeasyPrint repeats it on every column and page the table breaks onto
+    (Markdown tables always have one; raw HTML tables often do not)."""
+    out, position = [], 0
+    while (start := html.find("<table", position)) != -1:
+        end = html.find("</table>", start)
+        if end == -1:
+            break
+        row_start = html.find("<tr", start, end)
+        row_end = html.find("</tr>", row_start, end) if row_start != -1 else -1
+        head = html[start:row_start] if row_start != -1 else ""
+        row = html[row_start : row_end + 5] if row_end != -1 else ""
+        if "<thead" in html[start:end] or not row or "<td" in row or "<th" not in row[3:]:
+            out.append(html[position : end + 8])
+            position = end + 8
+            continue
+        out.append(html[position:start])
+        if head.rstrip().endswith("<tbody>"):
+            lead = head.rstrip()[: -len("<tbody>")]
+            out.append(f"{lead}<thead>{row}</thead><tbody>")
+        else:
+            out.append(f"{head}<thead>{row}</thead>")
+        position = row_end + 5
+    out.append(html[position:])
+    return "".join(out)
+
+
 def page_breaks(html: str) -> str:
     """`<!-- page -->` between a section's blocks starts a new page.
 
@@ -201,6 +315,7 @@ def layout_hints(html: str) -> str:
     """
     html = MANUAL_BREAK.sub(lambda m: f'<div class="break-{m.group(1).lower()}"></div>', html)
     html = page_breaks(html)
+    html = header_rows(html)
     html = EMOJI_AT_LINE_END.sub("\u00a0\\1", html)
     out, position = [], 0
     while (start := html.find("<p>", position)) != -1:
@@ -266,9 +381,11 @@ class Renderer:
         document = HTML(
             string=html, base_url=str(self.config.project) + os.sep, url_fetcher=self.fetcher
         )
-        return document.render(
+        document = document.render(
             stylesheets=[*self.stylesheets, settings], font_config=self.font_config
         )
+        mark_continued_code(document)
+        return document
 
 
 class GlyphLog(logging.Handler):
