@@ -132,6 +132,9 @@ def mark_continued_code(document) -> int:
             first = box.children[0] if box.children else None
             if isinstance(first, AbsolutePlaceholder) and first.element_tag == "pre::before":
                 templates[box.element] = first
+                if "continued-part" in (box.element.get("class") or "").split():
+                    box.children = [_placed_copy(first, box), *box.children[1:]]
+                    shown += 1  # the rest of a block from an earlier page (last_page_html)
             elif (template := templates.get(box.element)) is not None:
                 box.children = [_placed_copy(template, box), *box.children]
                 shown += 1
@@ -163,6 +166,229 @@ def _placed_copy(template, fragment):
     y = top if line_end + CONTINUED_MARK_GAP_PT <= x else fragment.position_y - height
     mark.translate(x - mark.position_x, y - mark.position_y)
     return mark
+
+
+def balance_css(height_px: float) -> str:
+    """Columns of a fixed height, filled in turn: WeasyPrint's own `column-fill: balance`
+    searches the height a pixel at a time (seconds for a dense page)."""
+    return f"main.sheet.balance {{ height: {height_px:.1f}px; }}\n"
+
+
+BALANCE_SLACK_LINES = 1.0  # the estimate is raised by this many body lines
+
+
+def balanced_height(page, columns: int) -> float | None:
+    """The lowest column height at which the page's content, cut where it may break, fills
+    at most `columns` columns, plus a line of slack; None when the page is not one run of
+    columns (a spanning section, a manual page break) or nothing is to be gained.
+
+    Reads the first layout: the units that cannot be cut (lines, rows, items and blocks that
+    avoid breaks) with their heights and the space between them, in reading order, then
+    packs them greedily into columns of a trial height, bisecting the height. Column widths
+    are equal, so a unit is as tall in any column; only the page's own layout is read.
+    """
+    from .preflight import _lowest_content, columns_of, find_sheet_boxes
+
+    sheets = find_sheet_boxes(page._page_box)
+    if len(sheets) != 1:
+        return None
+    column_boxes = columns_of(sheets[0])
+    if any(not _is_column(c) for c in sheets[0].children) or columns < 2:
+        return None
+    units: list[tuple[float, float, bool]] = []  # (space before, height, glued to next)
+    column_starts = []
+    for column in column_boxes:
+        previous_bottom = None
+        for top, bottom, glued in _units(column):
+            if previous_bottom is None:
+                column_starts.append(len(units))
+            space = 0.0 if previous_bottom is None else max(0.0, top - previous_bottom)
+            units.append((space, bottom - top, glued))
+            previous_bottom = bottom
+    if not units:
+        return None
+    # The space above a unit that started a column was cut away by the break; away from the
+    # break it comes back: count the median space there.
+    spaces = sorted(space for space, _, _ in units if space > 0)
+    usual = spaces[len(spaces) // 2] if spaces else 0.0
+    for index in column_starts[1:]:
+        units[index] = (usual, *units[index][1:])
+    full = max(c.height for c in column_boxes)
+    line = page._page_box.style["font_size"] * 1.22
+    low = sum(space + height for space, height, _ in units) / columns
+    high = full
+    if _columns_needed(units, high) > columns:
+        return None
+    while high - low > 1:
+        middle = (low + high) / 2
+        if _columns_needed(units, middle) <= columns:
+            high = middle
+        else:
+            low = middle
+    target = high + BALANCE_SLACK_LINES * line
+    used = max(_lowest_content(c) - c.content_box_y() for c in column_boxes)
+    return target if target < min(0.95 * full, used - line) else None
+
+
+def _fits_one_page(document, columns: int) -> bool:
+    """One page, and no column past the page's count (a fixed height overflows sideways)."""
+    from .preflight import columns_of, find_sheet_boxes
+
+    if len(document.pages) != 1:
+        return False
+    return all(len(columns_of(s)) <= columns for s in find_sheet_boxes(document.pages[0]._page_box))
+
+
+def _overflow(document, columns: int) -> float:
+    """How much content lies past the first page's `columns` columns (its height)."""
+    from .preflight import _lowest_content, columns_of, find_sheet_boxes
+
+    total = 0.0
+    for number, page in enumerate(document.pages):
+        for sheet in find_sheet_boxes(page._page_box):
+            for index, column in enumerate(columns_of(sheet)):
+                if number > 0 or index >= columns:
+                    total += max(0.0, _lowest_content(column) - column.content_box_y())
+    return total
+
+
+def _is_column(box) -> bool:
+    from .preflight import _is_sheet
+
+    return _is_sheet(box)
+
+
+def _columns_needed(units: list[tuple[float, float, bool]], height: float) -> int:
+    """Columns a greedy fill of `height` needs; a unit glued to the next moves with it."""
+    count, used, start = 1, 0.0, 0
+    index = 0
+    while index < len(units):
+        space, size, _ = units[index]
+        if index > start and used + space + size > height:
+            cut = index
+            while cut > start and units[cut - 1][2]:
+                cut -= 1  # keep a heading with what follows
+            if cut == start:
+                return len(units) + 1  # a glued run taller than the column: not at this height
+            count += 1
+            start, used, index = cut, 0.0, cut
+            continue
+        used += (space if index > start else 0.0) + size
+        index += 1
+    return count
+
+
+AVOID = ("avoid", "avoid-column", "avoid-page")
+
+
+def _units(box):
+    """(top, bottom, keep with next) of the pieces a column may not cut, in order."""
+    for child in getattr(box, "children", ()):
+        name = type(child).__name__
+        if name == "AbsolutePlaceholder" or not hasattr(child, "margin_height"):
+            continue
+        style = child.style
+        keep = style["break_after"] in AVOID
+        if (
+            name == "LineBox"
+            or style["break_inside"] in AVOID
+            or not getattr(child, "children", None)
+        ):
+            top = child.position_y + (child.margin_top or 0)
+            height = child.margin_height() - (child.margin_top or 0) - (child.margin_bottom or 0)
+            yield top, top + height, keep
+            continue
+        parts = list(_units(child))
+        if parts and keep:
+            parts[-1] = (*parts[-1][:2], True)
+        yield from parts
+
+
+BALANCE_MIN_EMPTY = 0.1  # a last page whose columns are this full on average is left alone
+
+
+def _needs_balance(page, columns: int) -> bool:
+    """More than a little room left on the page; columns never reached count as empty."""
+    from .preflight import column_fills
+
+    fills = column_fills(page)
+    fills += [0.0] * (columns - len(fills))
+    return len(fills) > 1 and sum(1 - f for f in fills) / len(fills) > BALANCE_MIN_EMPTY
+
+
+def last_page_html(document) -> str | None:
+    """The HTML of what the last page shows, cut at element boundaries.
+
+    An element with boxes on the page before the last one and on the last one was split
+    between them: it is kept with only its children from the first one on the last page
+    (recursively), its id dropped (the anchor stays on the earlier page), an ordered list
+    renumbered, a table's repeated header kept, and a code block marked as a continuation.
+    A split inside a run of text lines has no element to cut at: None.
+    """
+    import xml.etree.ElementTree as ET
+
+    pages = document.pages
+    on_last = _elements_with_boxes(pages[-1]._page_box)
+    before = _elements_with_boxes(pages[-2]._page_box) if len(pages) > 1 else set()
+    root_box = pages[-1]._page_box.children[0]
+    root = root_box.element
+
+    def cut(element):
+        copy = ET.Element(element.tag, dict(element.attrib))
+        children = list(element)
+        first = next((i for i, child in enumerate(children) if child in on_last), None)
+        if first is None:
+            return None
+        if element in before:
+            copy.attrib.pop("id", None)
+            if _holds_text(element):
+                return None  # split between two lines of text
+            if element.tag == "ol":
+                start = int(element.get("start", "1") or 1)
+                dropped = sum(1 for child in children[:first] if child.tag == "li")
+                copy.set("start", str(start + dropped))
+            if element.tag == "pre":
+                copy.set("class", f"{element.get('class', '')} continued-part".strip())
+        else:
+            copy.text = element.text
+        for index, child in enumerate(children):
+            if index < first and not (child.tag == "thead" and child in on_last):
+                continue
+            if child in before and child in on_last and child.tag != "thead":
+                part = cut(child)
+                if part is None:
+                    return None
+            else:
+                part = child  # whole: shared, not changed
+            part.tail = child.tail
+            copy.append(part)
+        return copy
+
+    body = cut(root)
+    if body is None or any(str(e.tag).startswith("{") for e in root.iter()):
+        return None
+    for main in body.iter("main"):
+        main.set("class", f"{main.get('class', '')} balance".strip())
+    return "<!DOCTYPE html>\n" + ET.tostring(body, encoding="unicode", method="html")
+
+
+def _elements_with_boxes(page_box) -> set[object]:
+    """Every element with a box on the page."""
+    return {
+        element
+        for box in _descendants(page_box)
+        if (element := getattr(box, "element", None)) is not None
+    }
+
+
+TEXT_BLOCKS = frozenset(("p", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "summary"))
+
+
+def _holds_text(element) -> bool:
+    """Is the element a run of text lines (a split inside it has no element to cut at)?"""
+    if element.tag in TEXT_BLOCKS or (element.text or "").strip():
+        return True
+    return any((child.tail or "").strip() for child in element)
 
 
 CODE_SIZE = 0.92  # pre's font size in em (base.css)
@@ -369,11 +595,51 @@ class Renderer:
 
     def layout(self, html: str, font_size: float, extra_css: str = ""):
         """Lay out the document at one base font size (about a second for a full page)."""
-        from weasyprint import CSS, HTML
-
         if self._hinted[0] is not html:
             self._hinted = (html, layout_hints(html))
-        html = self._hinted[1]
+        return self._render(self._hinted[1], font_size, extra_css)
+
+    def balance_last_page(self, document, font_size: float, extra_css: str = ""):
+        """Columns of a partly filled last page end at about the same height.
+
+        The content of the last page is found in the laid-out document (`last_page_html`)
+        and laid out alone in a run of balanced columns: one extra layout of one page, not
+        of the document (two when the estimated height proves short). Its page's content
+        replaces the last page's, under the original page's footer (page numbers). Left as
+        it is when the page is full, when the page starts inside a paragraph (no element
+        boundary to cut at) or when the balanced content would not fit one page. Returns the
+        document and whether it changed."""
+        from weasyprint.document import Page
+
+        from .preflight import columns_of, find_sheet_boxes
+
+        last = document.pages[-1]
+        if not _needs_balance(last, self.config.columns):
+            return document, False
+        height = balanced_height(last, self.config.columns)
+        html = last_page_html(document) if height is not None else None
+        if html is None:
+            return document, False
+        single = self._render(html, font_size, extra_css + balance_css(height))
+        if not _fits_one_page(single, self.config.columns):
+            # The estimate was short (rules the estimate does not know, like two code lines
+            # on each side of a break): spread what overflowed over the columns, plus a line.
+            full = max(c.height for c in columns_of(find_sheet_boxes(last._page_box)[0]))
+            line = last._page_box.style["font_size"] * 1.22
+            extra = _overflow(single, self.config.columns) / self.config.columns
+            retry = min(full, height + extra + line)
+            single = self._render(html, font_size, extra_css + balance_css(retry))
+            if not _fits_one_page(single, self.config.columns):
+                return document, False
+        page_box = last._page_box
+        new_root = single.pages[0]._page_box.children[0]
+        page_box.children = [new_root, *page_box.children[1:]]
+        document.pages[-1] = Page(page_box)
+        return document, True
+
+    def _render(self, html: str, font_size: float, extra_css: str):
+        from weasyprint import CSS, HTML
+
         settings = CSS(
             string=settings_css(self.config, font_size, html) + extra_css,
             font_config=self.font_config,

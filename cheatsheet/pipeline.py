@@ -259,6 +259,9 @@ def _build_sheet(
             lambda css: layout(font_size, css), document
         )
         layouts += passes
+    if config.balance:
+        document, balanced = renderer.balance_last_page(document, font_size, extra_css)
+        layouts += balanced
     drop_footer_on_single_page(document)
     identity = f"{html}\n{extra_css}\n{font_size}\n{moved}"
     say("writing the PDF")
