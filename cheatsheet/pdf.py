@@ -524,6 +524,10 @@ LEAD_FOLLOWERS = (
     '<div class="highlight',
     '<div class="language-',
 )
+# A bold-only paragraph longer than this is a statement in bold, not a label: kept with what
+# follows, a 3-4 line bold definition left up to 6 lines empty at a column foot
+# (cs229-probability-ja: 1.5 % -> 5 % empty).
+LEAD_MAX_CHARS = 90
 LONE_BOLD = re.compile(r"\s*<(strong|b)>[^<]*</\1>\s*:?\s*")
 EMOJI_AT_LINE_END = re.compile(r" (<img class=\"emoji\"[^>]*>)(?=\s*(?:</|<br))")
 
@@ -550,7 +554,7 @@ def layout_hints(html: str) -> str:
             break
         inner = html[start + 3 : end]
         after = html[end + 4 : end + 64].lstrip()
-        if LONE_BOLD.fullmatch(inner) is not None:
+        if LONE_BOLD.fullmatch(inner) is not None and len(inner) <= LEAD_MAX_CHARS:
             tag = '<p class="lead">'
         elif inner.rstrip().endswith(":") and after.startswith(LEAD_FOLLOWERS):
             tag = '<p class="lead intro">'
@@ -636,6 +640,22 @@ class Renderer:
         page_box.children = [new_root, *page_box.children[1:]]
         document.pages[-1] = Page(page_box)
         return document, True
+
+    def pack(self, document, html: str, font_size: float, extra_css: str = ""):
+        """`pack = true`: move small sections up into the empty feet of columns
+        (`pack_order`), at most `PACK_PASSES` extra layouts; a pass that adds a page or
+        leaves more room is dropped. Returns the document, its HTML and the layouts made."""
+        layouts = 0
+        for _ in range(PACK_PASSES):
+            packed = pack_order(document, html)
+            if packed is None:
+                break
+            candidate = self.layout(packed, font_size, extra_css)
+            layouts += 1
+            if len(candidate.pages) > len(document.pages) or _room(candidate) >= _room(document):
+                break
+            document, html = candidate, packed
+        return document, html, layouts
 
     def _render(self, html: str, font_size: float, extra_css: str):
         from weasyprint import CSS, HTML
@@ -874,3 +894,123 @@ def _quiet_weasyprint() -> None:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("weasyprint").propagate = False
     logging.getLogger("weasyprint.progress").setLevel(logging.ERROR)
+
+
+# ---------------------------------------------------------------------------------- packing
+
+PACK_MIN_GAP = 0.04  # a column foot emptier than this fraction of the column is worth filling
+PACK_PASSES = 2  # at most this many extra layouts
+
+
+def _room(document) -> float:
+    """Empty room at the feet of every column before the last one that holds content
+    (fractions of a column, summed)."""
+    from .preflight import column_fills
+
+    fills = [f for page in document.pages for f in column_fills(page)]
+    while fills and fills[-1] <= 0.0:
+        fills.pop()
+    return sum(1 - f for f in fills[:-1])
+
+
+def section_spans(html: str) -> dict[str, tuple[int, int]]:
+    """Start and end offsets of each top-level `<section id=...>` of the sheet, by id."""
+    spans: dict[str, tuple[int, int]] = {}
+    depth, opened = 0, (0, "")
+    for match in re.finditer(r"<section\b([^>]*)>|</section>", html):
+        if match.group(0).startswith("</"):
+            depth -= 1
+            if depth == 0 and opened[1]:
+                spans[opened[1]] = (opened[0], match.end())
+            continue
+        if depth == 0:
+            ident = re.search(r'\bid="([^"]+)"', match.group(1) or "")
+            opened = (match.start(), ident.group(1) if ident else "")
+        depth += 1
+    return spans
+
+
+def _column_feet(document) -> list[tuple[float, str | None, list[tuple[str, float, bool]]]]:
+    """Per column in reading order: the room left at its foot, the id of the section whose
+    fragment opens the next column, and the sections that start in this column with their
+    whole height and whether they are split."""
+    from .preflight import _lowest_content, columns_of, find_sheet_boxes
+
+    columns = []
+    pieces: dict[str, list[float]] = {}
+    for page in document.pages:
+        bottom = page._page_box.content_box_y() + page._page_box.height
+        for sheet in find_sheet_boxes(page._page_box):
+            for column in columns_of(sheet):
+                ids = []
+                for child in column.children:
+                    element = getattr(child, "element", None)
+                    if element is None or element.tag != "section" or not element.get("id"):
+                        continue
+                    ident = element.get("id")
+                    pieces.setdefault(ident, []).append(child.margin_height())
+                    ids.append(ident)
+                room = bottom - _lowest_content(column)
+                columns.append((room / max(bottom - column.content_box_y(), 1), room, ids))
+    result = []
+    for index, (fraction, room, ids) in enumerate(columns):
+        following = (
+            columns[index + 1][2][0] if index + 1 < len(columns) and columns[index + 1][2] else None
+        )
+        starting = [(i, sum(pieces[i]), len(pieces[i]) > 1) for i in ids]
+        result.append((fraction, room, following, starting))
+    return result
+
+
+def pack_order(document, html: str) -> str | None:
+    """The sheet's HTML with small sections moved up into the empty feet of columns.
+
+    For each column (in order) whose foot is more than `PACK_MIN_GAP` empty, the first later
+    section that is not split, not wider than a column, and no taller than the room moves
+    to just before the section that opens the next column; everything else keeps its
+    order. A move shifts what came after the moved section's old place, so the search
+    stops there until the next layout. None when nothing moves.
+    """
+    spans = section_spans(html)
+    feet = _column_feet(document)
+    order = list(spans)
+    frozen_after = len(order)
+    moved: set[str] = set()
+    for fraction, room, following, _ in feet:
+        if fraction < PACK_MIN_GAP or following is None or following not in order:
+            continue
+        at = order.index(following)
+        if at >= frozen_after:
+            break
+        heights = {i: (h, split) for _, _, _, starting in feet for i, h, split in starting}
+        for candidate in order[at + 1 :]:
+            height, split = heights.get(candidate, (None, True))
+            block = html[spans[candidate][0] : spans[candidate][1]]
+            between = "".join(
+                html[spans[i][0] : spans[i][1]] for i in order[at : order.index(candidate)]
+            )
+            if (
+                height is None
+                or split
+                or candidate in moved
+                or height > room
+                or ' wide"' in block[:200]
+                or 'class="group"' in block
+                or 'class="group"' in between
+            ):
+                continue
+            old = order.index(candidate)
+            order.remove(candidate)
+            order.insert(at, candidate)
+            moved.add(candidate)
+            frozen_after = min(frozen_after, old + 1)
+            break
+    if not moved:
+        return None
+    start = min(s for s, _ in spans.values())
+    end = max(e for _, e in spans.values())
+    between_text = html[start:end]
+    if "</main>" in between_text:
+        return None  # manual page breaks: the runs of columns are not one flow
+    body = "\n".join(html[spans[i][0] : spans[i][1]] for i in order)
+    return html[:start] + body + html[end:]

@@ -245,6 +245,10 @@ def _build_sheet(
     else:
         document = layout(font_size)
 
+    if config.pack:
+        document, html, passes = renderer.pack(document, html, font_size, extra_css)
+        layouts += passes
+
     def inspect_layout(doc):
         return inspect(doc, paper="", columns=config.columns, font_size=font_size)
 
