@@ -129,31 +129,3 @@ ART_LENGTH = re.compile(r'class="[^"]*\bhighlight\b[^"]*\bart m(\d+)"')
 def art_lengths(html: str) -> set[int]:
     """The longest-line lengths of the art blocks in a document (their `mN` classes)."""
     return {int(n) for n in ART_LENGTH.findall(html)}
-
-
-def art_css(
-    column_pt: float,
-    code_pt: float,
-    floor_pt: float,
-    lengths: set[int] | None = None,
-    *,
-    advance_em: float,
-    inset_em: float,
-    inset_pt: float,
-) -> str:
-    """The type size at which each art block's longest line just fits the column.
-
-    A line of `n` characters in a `pre` set at `s` pt takes `n * advance_em * s` plus the
-    pre's own horizontal padding (`inset_em * s`) and the fixed border and frames
-    (`inset_pt`). The size is the largest that fits, never above the code size and never
-    below `floor_pt` (below it the block wraps like any other). `lengths`: only the lengths
-    the document uses (every length when not known).
-    """
-    rules = []
-    for length in sorted(lengths) if lengths is not None else range(1, MAX_ART + 1):
-        fits = (column_pt - inset_pt) / (length * advance_em + inset_em)
-        if fits >= code_pt:
-            continue
-        size = max(floor_pt, fits)
-        rules.append(f".highlight.art.m{length} pre {{ font-size: {size:.2f}pt; }}")
-    return "\n".join(rules) + "\n" if rules else ""

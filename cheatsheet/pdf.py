@@ -18,84 +18,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from .codewrap import art_css, art_lengths
-from .config import SheetConfig, to_mm
+from .config import SheetConfig
 from .errors import CheatsheetError
-from .markdown import MAX_BUCKET, indent_css, long_block_css, wrap_mark_css
 from .page import Theme
 from .sandbox import make_fetcher
-
-
-def settings_css(config: SheetConfig, font_size: float, html: str | None = None) -> str:
-    """The config's share of the style: page box, columns, and the base size all scales from.
-
-    `html`, when given, limits the art-block rules to the lengths the document uses."""
-    return (
-        f"@page {{ size: {config.paper} {config.orientation}; margin: {config.margin}; }}\n"
-        f"html {{ font-size: {font_size:.3f}pt; }}\n"
-        f".sheet {{ column-count: {config.columns}; column-gap: {config.column_gap}; }}\n"
-        + indent_css()
-        + wrap_mark_css(code_chars_per_line(config, font_size))
-        + long_block_css(*rows_per_column(config, font_size, MOVABLE_BLOCK))
-        + continued_mark_css(rows_per_column(config, font_size, MOVABLE_BLOCK)[1])
-        + FULL_COLUMNS_CSS
-        + art_css(
-            column_pt(config),
-            CODE_SIZE * font_size,
-            config.min_type_size,
-            None if html is None else art_lengths(html),
-            advance_em=MONO_ADVANCE,
-            inset_em=PRE_INSET_EM,
-            inset_pt=PRE_INSET_PT + ART_FRAME_EM * font_size,
-        )
-    )
-
-
-# A code block or table up to this fraction of a column moves whole to the next column when
-# it does not fit (wasting at most that much of a column); a taller one breaks at a line or
-# row boundary instead, so columns stay full (issue #14, "full columns").
-MOVABLE_BLOCK = 0.15
-
-# Breaking rules that keep columns full and text together (issue #14, items 2 and 5):
-# - a breakable code block or table keeps at least two lines or rows on each side of a
-#   break; the code wrapper defers to the `pre` inside it; a table repeats its header row;
-# - a pseudo-heading (`p.lead`: a bold-only line, or a line ending in ":" before a list or
-#   table) stays with what follows, like a heading. A ":" line before a code block is
-#   marked (`p.lead.intro`) but not kept with it: WeasyPrint honours that `avoid` by
-#   leaving up to a third of a column empty (measured on docker-cheat-sheet-ru);
-# - authors' manual breaks: `<!-- column -->` or the class `break-column`, and
-#   `<!-- page -->`, which starts a new run of columns (`layout_hints`): WeasyPrint 70
-#   ignores `break-before: page` inside a multi-column container.
-FULL_COLUMNS_CSS = """\
-.highlight { break-inside: auto; }
-pre > code { display: block; break-before: avoid; }
-pre .cl:first-child, tbody > tr:first-child { break-after: avoid; }
-pre .cl:last-child, tbody > tr:last-child { break-before: avoid; }
-p.lead { break-after: avoid; break-inside: avoid; }
-p.lead.intro { break-after: auto; }
-p.lead.intro:has(+ ul, + ol, + dl, + table) { break-after: avoid; }
-.break-column { break-before: column; }
-div.break-column { height: 0; margin: 0; }
-main.sheet.break-page { break-before: page; }
-"""
-
-
-def continued_mark_css(code_lines: float) -> str:
-    """A hidden "continued" label on every code block that may break across columns;
-    `mark_continued_code` shows a copy of it on each continuation, after layout."""
-    selectors = [f"pre.lines-{n}" for n in range(0, MAX_BUCKET + 1, 5) if n >= code_lines]
-    if not selectors:
-        return ""
-    blocks = ", ".join(selectors)
-    marks = ", ".join(f"{s}::before" for s in selectors)
-    return f"{blocks} {{ position: relative; }}\n{marks} {{ {CONTINUED_MARK_STYLE} }}\n"
-
-
-CONTINUED_MARK_STYLE = (
-    'content: "continued"; position: absolute; top: 0; right: 0.3em; visibility: hidden; '
-    "font-size: 0.72em; font-style: italic; line-height: 1.2; color: #6a737d; "
-    "white-space: nowrap"
+from .sheetcss import (  # noqa: F401 - settings_css, FULL_COLUMNS_CSS: used by export, tests
+    FULL_COLUMNS_CSS,
+    MOVABLE_BLOCK,
+    balance_css,
+    settings_css,
 )
+
 CONTINUED_MARK_GAP_PT = 2.0  # at least this much air between the first code line and the mark
 
 
@@ -168,12 +101,6 @@ def _placed_copy(template, fragment):
     return mark
 
 
-def balance_css(height_px: float) -> str:
-    """Columns of a fixed height, filled in turn: WeasyPrint's own `column-fill: balance`
-    searches the height a pixel at a time (seconds for a dense page)."""
-    return f"main.sheet.balance {{ height: {height_px:.1f}px; }}\n"
-
-
 BALANCE_SLACK_LINES = 1.0  # the estimate is raised by this many body lines
 
 
@@ -231,12 +158,41 @@ def balanced_height(page, columns: int) -> float | None:
 
 
 def _fits_one_page(document, columns: int) -> bool:
-    """One page, and no column past the page's count (a fixed height overflows sideways)."""
+    """One page, no column past the page's count (a fixed height overflows sideways), and
+    no heading left at a column foot (at a fixed height WeasyPrint breaks after one when
+    nothing else fits)."""
     from .preflight import columns_of, find_sheet_boxes
 
     if len(document.pages) != 1:
         return False
-    return all(len(columns_of(s)) <= columns for s in find_sheet_boxes(document.pages[0]._page_box))
+    sheets = find_sheet_boxes(document.pages[0]._page_box)
+    if any(len(columns_of(s)) > columns for s in sheets):
+        return False
+    return not any(_ends_with_heading(c) for s in sheets for c in columns_of(s)[:-1])
+
+
+def _ends_with_heading(column) -> bool:
+    """Is the last block in the column a heading or a pseudo-heading?"""
+    from weasyprint.formatting_structure import boxes
+
+    from .preflight import HEADINGS, LEAF_BLOCKS
+
+    last = None
+    for box in _descendants(column):
+        element = getattr(box, "element", None)
+        tag = getattr(element, "tag", None)
+        if (
+            isinstance(box, boxes.BlockLevelBox | boxes.InlineBlockBox)  # boxed: tab headings
+            and tag in LEAF_BLOCKS
+            and getattr(box, "element_tag", None) == tag
+            and box.style["position"] != "absolute"
+            and box.height > 0.5  # not the empty start of a block that continues
+        ):
+            last = box
+    if last is None:
+        return False
+    tag = last.element.tag
+    return tag in HEADINGS or (tag == "p" and "lead" in (last.element.get("class") or "").split())
 
 
 def _overflow(document, columns: int) -> float:
@@ -279,6 +235,7 @@ def _columns_needed(units: list[tuple[float, float, bool]], height: float) -> in
 
 
 AVOID = ("avoid", "avoid-column", "avoid-page")
+HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
 def _units(box):
@@ -288,7 +245,10 @@ def _units(box):
         if name == "AbsolutePlaceholder" or not hasattr(child, "margin_height"):
             continue
         style = child.style
-        keep = style["break_after"] in AVOID
+        keep = style["break_after"] in AVOID or (
+            name == "LineBox"  # a heading set inline (the boxed theme's tabs)
+            and any(getattr(c, "element_tag", "") in HEADING_TAGS for c in child.children)
+        )
         if (
             name == "LineBox"
             or style["break_inside"] in AVOID
@@ -307,11 +267,14 @@ def _units(box):
 BALANCE_MIN_EMPTY = 0.1  # a last page whose columns are this full on average is left alone
 
 
-def _needs_balance(page, columns: int) -> bool:
-    """More than a little room left on the page; columns never reached count as empty."""
+def _needs_balance(page, columns: int, only_page: bool) -> bool:
+    """More than a little room left on the page; columns never reached count as empty.
+    A one-page sheet shorter than a column stays in one column: a note reads top down."""
     from .preflight import column_fills
 
     fills = column_fills(page)
+    if only_page and sum(f > 0 for f in fills) < 2:
+        return False
     fills += [0.0] * (columns - len(fills))
     return len(fills) > 1 and sum(1 - f for f in fills) / len(fills) > BALANCE_MIN_EMPTY
 
@@ -389,45 +352,6 @@ def _holds_text(element) -> bool:
     if element.tag in TEXT_BLOCKS or (element.text or "").strip():
         return True
     return any((child.tail or "").strip() for child in element)
-
-
-CODE_SIZE = 0.92  # pre's font size in em (base.css)
-MONO_ADVANCE = 0.602  # em: DejaVu Sans Mono's advance width
-PRE_INSET_EM = 2 * 0.35 + 0.05  # pre's horizontal padding (base.css), and a little air
-PRE_INSET_PT = 1.5  # pre's left border (default theme; ink 0.8 pt)
-ART_FRAME_EM = 0.9  # room for a frame around the section (boxed theme: 0.4 em padding, 0.6 pt)
-
-
-def column_pt(config: SheetConfig) -> float:
-    """The width of one column, in points."""
-    width_mm, _ = config.page_size_mm
-    extra = to_mm(config.binding) if config.duplex else 0
-    text_mm = width_mm - 2 * to_mm(config.margin) - extra
-    return (text_mm - (config.columns - 1) * to_mm(config.column_gap)) / config.columns * 72 / 25.4
-
-
-def code_chars_per_line(config: SheetConfig, font_size: float) -> float:
-    """About how many code characters fit on a line of one column (a little optimistic is
-    wrong, so the estimate errs low)."""
-    code_pt = CODE_SIZE * font_size
-    usable_pt = column_pt(config) - 0.9 * code_pt  # padding and the border
-    return 0.9 * usable_pt / (MONO_ADVANCE * code_pt)
-
-
-TABLE_ROW = 0.9 * (1.15 + 0.2)  # em: table type, line height and cell padding (base.css)
-CODE_LINE = CODE_SIZE * 1.2  # em: code type and line height
-
-
-def rows_per_column(
-    config: SheetConfig, font_size: float, fraction: float = 0.85
-) -> tuple[float, float]:
-    """About how many table rows and code lines fill `fraction` of one column."""
-    _, height_mm = config.page_size_mm
-    column_pt = (height_mm - 2 * to_mm(config.margin)) * 72 / 25.4 - 6 * font_size  # header
-    return (
-        fraction * column_pt / (TABLE_ROW * font_size),
-        fraction * column_pt / (CODE_LINE * font_size),
-    )
 
 
 MANUAL_BREAK = re.compile(r"<!--\s*(column)(?:[ -]?break)?\s*-->", re.IGNORECASE)
@@ -618,7 +542,7 @@ class Renderer:
         from .preflight import columns_of, find_sheet_boxes
 
         last = document.pages[-1]
-        if not _needs_balance(last, self.config.columns):
+        if not _needs_balance(last, self.config.columns, len(document.pages) == 1):
             return document, False
         height = balanced_height(last, self.config.columns)
         html = last_page_html(document) if height is not None else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from test_typography import MM, build, glyphs, lines_of
 
-from cheatsheet import codewrap
+from cheatsheet import codewrap, sheetcss
 
 COLUMN_PT = (297 - 2 * 6 - 3 * 3.5) / 4 * MM  # A4 landscape, 4 columns, default margins
 LEFT_PT = 6 * MM
@@ -40,7 +40,7 @@ def test_comment_spans_are_ignored_when_marking_art():
 
 
 def test_art_css_gives_the_largest_size_that_fits():
-    css = codewrap.art_css(200, 9, 5, {20, 45, 200}, advance_em=0.6, inset_em=0.75, inset_pt=1.5)
+    css = sheetcss.art_css(200, 9, 5, {20, 45, 200}, advance_em=0.6, inset_em=0.75, inset_pt=1.5)
     assert ".m20 " not in css  # fits at the code size: left alone
     size = float(css.split(".m45 pre { font-size: ")[1].split("pt")[0])
     assert 45 * 0.6 * size + 0.75 * size + 1.5 == pytest.approx(200, abs=0.2)
