@@ -216,7 +216,7 @@ FOOTER_CLEARANCE_MM = 5.0
 # The gap above the footer, one line of its type (base.css), then the clearance.
 FOOTER_BOTTOM_MM = (
     base_metrics()["footer_gap_mm"]
-    + base_metrics()["footer_pt"] * 1.2 * 25.4 / 72
+    + round(base_metrics()["footer_pt"] * 1.2 * 25.4 / 72, 1)  # 6 pt: 2.5 mm
     + FOOTER_CLEARANCE_MM
 )
 
