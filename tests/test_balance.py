@@ -71,3 +71,16 @@ def test_a_split_inside_a_paragraph_is_not_cut():
     assert _holds_text(fromstring("<li>text<ul><li>x</li></ul></li>"))
     assert not _holds_text(fromstring("<ul>\n<li>a</li>\n<li>b</li>\n</ul>"))
     assert not _holds_text(fromstring("<section><h2>t</h2><p>x</p></section>"))
+
+
+def test_preflight_reports_the_fill_of_full_pages_per_column(tmp_path):
+    from conftest import run_cli
+
+    (tmp_path / "n.md").write_text(notes(23), encoding="utf-8")
+    run = run_cli("n.md", "--no-fit", "-o", "n.pdf", cwd=tmp_path)
+    assert run.code == 0, run.err
+    output = run.out + run.err
+    line = next(line for line in output.splitlines() if line.startswith("preflight:"))
+    assert "full pages " in line and "% empty (emptiest: page 1 column " in line, line
+    plain = build(tmp_path, notes(23), "--no-fit", name="again")
+    assert plain.exists()
