@@ -27,7 +27,7 @@ TARGET_MEAN_EMPTY = 0.03
 TARGET_WORST_COLUMN = 0.15
 
 
-def measure(path: Path | None, font_size: float | None, out: Path) -> dict:
+def measure(path: Path | None, font_size: float | None, out: Path, pack: bool = False) -> dict:
     """Build one sheet in-process and read the laid-out pages of its final document."""
     sys.path.insert(0, str(ROOT))
     from cheatsheet.config import load_project
@@ -38,6 +38,8 @@ def measure(path: Path | None, font_size: float | None, out: Path) -> dict:
     overrides: dict = {"output": str(out)}
     if path is not None:
         overrides.update(content=[str(path)], fit=0, font_size=font_size, title=path.stem)
+    if pack:
+        overrides["pack"] = True
     config = load_project(ROOT, None, overrides).sheets([load_project(ROOT).base.name])[0]
     documents = []
     original = Renderer.layout
@@ -77,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--font-size", type=float, default=7.5)
+    parser.add_argument("--pack", action="store_true", help="build with pack = true")
     args = parser.parse_args(argv)
     import logging
 
@@ -90,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     means = []
     with tempfile.TemporaryDirectory() as work:
         for path in files:
-            m = measure(path, args.font_size, Path(work) / f"{path.stem}.pdf")
+            m = measure(path, args.font_size, Path(work) / f"{path.stem}.pdf", args.pack)
             if m["mean_empty"] is not None:
                 means.append(m["mean_empty"])
             rows.append(
@@ -100,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(rows[-1], file=sys.stderr, flush=True)
         seed = measure(None, None, Path(work) / "seed.pdf")
-    print(f"# Column fill at {args.font_size:g} pt, A4 landscape, 4 columns\n")
+    packed = ", pack = true" if args.pack else ""
+    print(f"# Column fill at {args.font_size:g} pt, A4 landscape, 4 columns{packed}\n")
     print("\n".join(rows))
     if means:
         print(

@@ -9,9 +9,11 @@ name or inside a number; these are the rules below. `overflow-wrap: anywhere` (b
 stays as the last resort for a single token longer than the line.
 
 Shrinking: an aligned table, a tree or ASCII art read wrong when wrapped. Such blocks get the
-class `art` and the bucket of their longest line (`m80`: 80-84 characters); the layout stage
-asks `art_css` for a smaller type size per bucket, never below the configured floor, so the
-block fits its column without wrapping whenever the floor allows.
+class `art` and the length of their longest line (`m53`: 53 characters); the layout stage
+asks `art_css` for the type size at which that line just fits the column, never below the
+configured floor, so the block fits without wrapping whenever the floor allows and is never
+smaller than it needs to be. Ordinary code whose comments are lined up (`cmd   # note`) is
+not art: the comments are left out before looking for aligned columns.
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ _BLOCK = re.compile(r'<div class="([^"]*\bhighlight\b[^"]*)"><pre\b')
 _BOX_DRAWING = re.compile(r"[\u2500-\u257f\u2580-\u259f]")
 _ASCII_ART = re.compile(r"[+|][-=]{3,}|[-=]{3,}[+|]|\s[|]\s.*\s[|]\s")
 _ALIGNED = re.compile(r"\S {3,}\S")
-ART_BUCKET = 5
 MAX_ART = 200
+# Pygments' comment tokens (not `cp`/`cpf`: preprocessor lines are code).
+_COMMENT_SPAN = re.compile(r'<span class="(?:c|c1|cm|ch|cs|cd)">[^<]*</span>')
+# A trailing comment after two or more spaces, in blocks Pygments did not lex.
+_TRAILING_COMMENT = re.compile(r"\s{2,}(?:#|//|--|;)\s[^\n]*$")
 
 
 def _may_break(before: str, after: str) -> bool:
@@ -87,8 +92,13 @@ def _is_art(lines: list[str]) -> bool:
     drawn = sum(bool(_BOX_DRAWING.search(line) or _ASCII_ART.search(line)) for line in lines)
     if drawn >= 2 and drawn >= len(lines) / 3:
         return True
-    aligned = sum(bool(_ALIGNED.search(line.strip())) for line in lines)
+    code = [_TRAILING_COMMENT.sub("", line).strip() for line in lines]
+    aligned = sum(bool(_ALIGNED.search(line)) for line in code)
     return aligned >= 2 and aligned >= len(lines) / 3
+
+
+def _text(html: str) -> str:
+    return html_module.unescape(re.sub(r"<[^>]+>", "", html))
 
 
 def mark_art_blocks(html: str) -> str:
@@ -100,26 +110,22 @@ def mark_art_blocks(html: str) -> str:
             break
         block = html[match.end() : end]
         lines_html = block.replace('<span class="cl', '\n<span class="cl')
-        text = html_module.unescape(re.sub(r"<[^>]+>", "", lines_html))
+        text = _text(lines_html)
         lines = [line for line in text.split("\n") if line.strip()]
-        if lines and _is_art(lines):
-            longest = max(len(line.rstrip()) for line in lines)
-            bucket = min(longest // ART_BUCKET * ART_BUCKET, MAX_ART)
+        if lines and _is_art(
+            [line for line in _text(_COMMENT_SPAN.sub("", lines_html)).split("\n") if line.strip()]
+        ):
+            longest = min(max(len(line.rstrip()) for line in lines), MAX_ART)
             out.append(html[position : match.start(1)])
-            out.append(f"{match.group(1)} art m{bucket}")
+            out.append(f"{match.group(1)} art m{longest}")
             position = match.end(1)
     out.append(html[position:])
     return "".join(out)
 
 
-def art_css(chars_per_line: float, code_pt: float, floor_pt: float) -> str:
-    """Type sizes that make each `art` bucket fit `chars_per_line` (estimated at `code_pt`),
-    down to `floor_pt`; below the floor the block wraps like any other."""
-    rules = []
-    for bucket in range(ART_BUCKET, MAX_ART + 1, ART_BUCKET):
-        needed = bucket + ART_BUCKET  # the bucket's longest line
-        if needed <= chars_per_line:
-            continue
-        size = max(floor_pt, code_pt * chars_per_line / needed)
-        rules.append(f".highlight.art.m{bucket} pre {{ font-size: {size:.2f}pt; }}")
-    return "\n".join(rules) + "\n" if rules else ""
+ART_LENGTH = re.compile(r'class="[^"]*\bhighlight\b[^"]*\bart m(\d+)"')
+
+
+def art_lengths(html: str) -> set[int]:
+    """The longest-line lengths of the art blocks in a document (their `mN` classes)."""
+    return {int(n) for n in ART_LENGTH.findall(html)}

@@ -25,18 +25,20 @@ from .errors import CheatsheetError, warn
 from .mdext import PLAIN_FENCE, CheatsheetExtension, plain_fence
 from .sanitize import clean_html
 from .sectioning import printable
+from .sheetcss import (  # noqa: F401 - the CSS for these classes lives there
+    MAX_BUCKET,
+    MAX_INDENT,
+    MIN_WRAP,
+    indent_css,
+    long_block_css,
+    wrap_mark_css,
+)
 from .slug import heading_id
 
 LINE_SPAN = "__cl"
 _LINE_OPEN = re.compile(rf'<span id="{LINE_SPAN}-p?\d+-\d+">')
 _LINE_END = re.compile(r"\n</span>")
 _TAG = re.compile(r"<[^>]+>")
-MAX_INDENT = 24
-# Code lines get a length class in steps of 10 characters (`w40`: 40-49); the layout stage
-# gives the continuation mark (an absolutely placed pseudo-element, which costs layout time)
-# only to lengths that may wrap in the configured column.
-MIN_WRAP = 10
-MAX_BUCKET = 200
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=)"([^"]*)"')
 
 EXTENSIONS = [
@@ -270,15 +272,6 @@ def _bucket(count: int) -> int:
     return min(count // 5 * 5, MAX_BUCKET)
 
 
-def long_block_css(table_rows: float, code_lines: float) -> str:
-    """Let tables and code blocks that cannot fit one column break across columns."""
-    selectors = [f"table.rows-{n}" for n in range(0, MAX_BUCKET + 1, 5) if n >= table_rows]
-    selectors += [f"pre.lines-{n}" for n in range(0, MAX_BUCKET + 1, 5) if n >= code_lines]
-    if not selectors:
-        return ""
-    return ", ".join(selectors) + " { break-inside: auto; }\n"
-
-
 def _absolute_sources(html: str, folder: Path) -> str:
     """Images are relative to their Markdown file, wherever the project root is."""
 
@@ -323,16 +316,6 @@ def _length_classes(length: int) -> list[str]:
     return ["w", f"w{min(length // 10 * 10, MAX_BUCKET)}"]
 
 
-def wrap_mark_css(chars_per_line: float) -> str:
-    """Turn the continuation mark on for line lengths that may not fit `chars_per_line`."""
-    buckets = [n for n in range(MIN_WRAP, MAX_BUCKET + 1, 10) if n + 10 > chars_per_line]
-    if not buckets:
-        return ""
-    lines = ", ".join(f"pre .cl.w{n}" for n in buckets)
-    marks = ", ".join(f"pre .cl.w{n}::before" for n in buckets)
-    return f"{lines} {{ position: relative; }}\n{marks} {{ content: ''; }}\n"
-
-
 def _drop_leading_spaces(fragment: str, count: int) -> str:
     """Remove `count` spaces from the start of the text of an HTML fragment, skipping tags."""
     pieces = re.split(r"(<[^>]+>)", fragment)
@@ -348,11 +331,3 @@ def _drop_leading_spaces(fragment: str, count: int) -> str:
         if pieces[index]:
             break
     return "".join(pieces)
-
-
-def indent_css() -> str:
-    """Rules for the indentation classes used by `_code_lines` (hanging indent + mark)."""
-    return "".join(
-        f"pre .cl.i{n} {{ padding-left: {n + 1.6}ch; }} pre .cl.i{n}::before {{ left: {n}ch; }}\n"
-        for n in range(1, MAX_INDENT + 1)
-    )

@@ -202,6 +202,10 @@ OPTIONS: tuple[Option, ...] = (
        "a .css file", flag="--theme"),
     _o("template", "str", "sheet.html.j2", "Jinja template in `templates/` (on the command "
        "line also a file path)", flag="--template"),
+    _o("balance", "bool", True, "balance the columns of a partly filled last page (one "
+       "extra layout of that page)", flag="--balance"),
+    _o("pack", "bool", False, "move small sections up into the empty feet of columns, "
+       "keeping the given order otherwise (up to two extra layouts)", flag="--pack"),
     # fitting
     _o("fit", "fit", "auto", '"auto": fewest pages with type of at least 7 pt, then the '
        "largest size filling them; N: largest size that fits N pages; 0: off (`--no-fit`)",

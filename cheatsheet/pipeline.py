@@ -245,6 +245,10 @@ def _build_sheet(
     else:
         document = layout(font_size)
 
+    if config.pack:
+        document, html, passes = renderer.pack(document, html, font_size, extra_css)
+        layouts += passes
+
     def inspect_layout(doc):
         return inspect(doc, paper="", columns=config.columns, font_size=font_size)
 
@@ -259,6 +263,9 @@ def _build_sheet(
             lambda css: layout(font_size, css), document
         )
         layouts += passes
+    if config.balance:
+        document, balanced = renderer.balance_last_page(document, font_size, extra_css)
+        layouts += balanced
     drop_footer_on_single_page(document)
     identity = f"{html}\n{extra_css}\n{font_size}\n{moved}"
     say("writing the PDF")

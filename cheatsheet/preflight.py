@@ -151,6 +151,9 @@ class Report:
     font_size: float
     fill: float
     layouts: int = 1
+    # How full each column is (0..1), per page: the layout's own measure of issue #14's
+    # "full columns" (the last page's columns are not expected to be full).
+    column_fill: list[list[float]] = field(default_factory=list)
     overflow: list[Problem] = field(default_factory=list)
     orphaned_headings: list[Problem] = field(default_factory=list)
     # A bold-only line, or a line ending in ":" before a list or code, at a column foot.
@@ -204,8 +207,23 @@ class Report:
         counts = ", ".join(found) or "no defects"
         return (
             f"preflight: {self.pages} page{'s' * (self.pages != 1)} {self.paper}, "
-            f"{self.columns} columns, {self.font_size:g} pt, last page {self.fill:.0%} full; "
-            f"{counts}"
+            f"{self.columns} columns, {self.font_size:g} pt, {self.fill_text()}last page "
+            f"{self.fill:.0%} full; {counts}"
+        )
+
+    def fill_text(self) -> str:
+        """The full pages' columns: mean emptiness and the emptiest one, where it is."""
+        full = [
+            (p, c, f)
+            for p, page in enumerate(self.column_fill[:-1], 1)
+            for c, f in enumerate(page, 1)
+        ]
+        if not full:
+            return ""
+        mean = sum(1 - f for _, _, f in full) / len(full)
+        page, column, fill = min(full, key=lambda item: item[2])
+        return (
+            f"full pages {mean:.0%} empty (emptiest: page {page} column {column}, {1 - fill:.0%}), "
         )
 
 
@@ -240,6 +258,7 @@ def inspect(
         font_size=font_size,
         fill=page_fill(document.pages[-1]) if document.pages else 0.0,
         layouts=layouts,
+        column_fill=[[round(f, 3) for f in column_fills(page)] for page in document.pages],
     )
     fragments: dict[int, list[tuple[_Place, Any]]] = {}
     column_ends: list[tuple[int, str, str, str, str, str]] = []

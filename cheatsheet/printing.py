@@ -8,76 +8,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import SheetConfig, to_mm
-from .page import SheetMeta
+from .config import SheetConfig
 from .preflight import columns_of, find_sheet_boxes
+from .sheetcss import (  # noqa: F401 - print_css: the pipeline's entry point
+    FOOTER_BOTTOM_MM,
+    FOOTER_CLEARANCE_MM,
+    css_string,
+    footer_css,
+    page_css,
+    print_css,
+)
 
 MAX_DUPLEX_PASSES = 3
-FOOTER_CLEARANCE_MM = 5.0
-# 0.8 mm gap above, 6 pt type (2.5 mm line), then the clearance.
-FOOTER_BOTTOM_MM = 0.8 + 2.5 + FOOTER_CLEARANCE_MM
-
-
-def css_string(text: str) -> str:
-    """A CSS string literal: titles may hold quotes and backslashes."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    return f'"{escaped}"'
-
-
-def footer_css(config: SheetConfig, meta: SheetMeta) -> str:
-    """Running footer in the page margin: title left, author and date centre, page right."""
-    items = set(config.footer)
-    left = " · ".join(
-        value
-        for key, value in (
-            ("title", meta.title),
-            ("subtitle", meta.subtitle),
-            ("version", meta.version),
-        )
-        if key in items and value
-    )
-    centre = " · ".join(
-        value
-        for key, value in (("author", meta.author), ("date", meta.date))
-        if key in items and value
-    )
-    boxes = []
-    if left:
-        boxes.append(f"@bottom-left {{ content: {css_string(left)}; }}")
-    if centre:
-        boxes.append(f"@bottom-center {{ content: {css_string(centre)}; }}")
-    if "page" in items:
-        boxes.append('@bottom-right { content: counter(page) " / " counter(pages); }')
-    if not boxes:
-        return ""
-    style = "font-family: 'Sheet Sans', sans-serif; font-size: 6pt; color: #666;"
-    rules = " ".join(boxes)
-    styled = " ".join(
-        f"@{place} {{ {style} }}" for place in ("bottom-left", "bottom-center", "bottom-right")
-    )
-    # The footer hangs from the top of the bottom margin (base.css); the margin grows so its
-    # text ends at least FOOTER_CLEARANCE_MM above the trim edge, which printers clip.
-    bottom = max(to_mm(config.margin), FOOTER_BOTTOM_MM)
-    return f"@page {{ margin-bottom: {bottom:.2f}mm; {rules} {styled} }}\n"
-
-
-def page_css(config: SheetConfig) -> str:
-    """Duplex margins (wider on the binding side), crop marks and bleed for print shops."""
-    css = []
-    if config.duplex:
-        outer = to_mm(config.margin)
-        inner = outer + to_mm(config.binding)
-        css.append(f"@page :right {{ margin-left: {inner:.2f}mm; margin-right: {outer:.2f}mm; }}")
-        css.append(f"@page :left {{ margin-left: {outer:.2f}mm; margin-right: {inner:.2f}mm; }}")
-    if config.crop_marks:
-        css.append("@page { marks: crop cross; }")
-    if to_mm(config.bleed) > 0:
-        css.append(f"@page {{ bleed: {config.bleed}; }}")
-    return "\n".join(css) + "\n" if css else ""
-
-
-def print_css(config: SheetConfig, meta: SheetMeta) -> str:
-    return footer_css(config, meta) + page_css(config)
 
 
 def drop_footer_on_single_page(document: Any) -> None:

@@ -252,7 +252,21 @@ class TypographyPostprocessor(Postprocessor):
         )
         text = _SPACER_PARAGRAPH.sub("", text)
         text = _SPACER_LINE.sub("", text)
+        text = manual_breaks(text)
         return _BR_RUN.sub("<br>\n", text)
+
+
+# Authors' breaks: `<!-- column -->` / `<!-- column break -->`, `<!-- page -->` /
+# `<!-- page break -->` / `<!-- new page -->`. Comments do not survive the sanitiser, so
+# they become empty divs with a class here (pdf.layout_hints does the rest).
+MANUAL_BREAK = re.compile(r"<!--\s*(?:new[ -]?)?(column|page)(?:[ -]?break)?\s*-->", re.IGNORECASE)
+
+
+def manual_breaks(html: str) -> str:
+    """Break markers written as HTML comments -> `<div class="break-column|page">`."""
+    if "<!--" not in html:
+        return html
+    return MANUAL_BREAK.sub(lambda m: f'<div class="break-{m.group(1).lower()}"></div>', html)
 
 
 class TypographyExtension(Extension):

@@ -1,0 +1,86 @@
+"""Issue #14 item 2: the columns of a partly filled last page are balanced (one extra layout
+of that page only), read back from the PDF: the pages before are unchanged, no text is
+lost or repeated, and the last page's columns end at about the same height."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pypdfium2 as pdfium
+from test_typography import MM, build, glyphs
+
+from cheatsheet.pdf import _holds_text
+
+PITCH = ((297 - 2 * 6 - 3 * 3.5) / 4 + 3.5) * MM
+LEFT = 6 * MM
+
+
+def notes(sections: int) -> str:
+    parts = []
+    for n in range(sections):
+        items = "\n".join(f"- item {n}.{i} with a few words of text" for i in range(9))
+        ordered = "\n".join(f"{i}. step {n}.{i} to follow" for i in range(1, 6))
+        parts.append(f"## Section {n}\n\nOne line about section {n}.\n\n{items}\n\n{ordered}\n")
+    return "\n".join(parts)
+
+
+def column_bottoms(pdf, page: int) -> dict[int, float]:
+    """Lowest glyph box of each column on the page (PDF points from the page foot)."""
+    lowest: dict[int, float] = defaultdict(lambda: 1e9)
+    height = pdfium.PdfDocument(str(pdf))[page].get_height()
+    for g in glyphs(pdf):
+        if g.page == page and g.font and g.box[3] > 30 * MM / 3 and g.box[1] < height - 15 * MM:
+            column = int((g.box[0] - LEFT) // PITCH)
+            lowest[column] = min(lowest[column], g.box[1])
+    return dict(lowest)
+
+
+def page_texts(pdf) -> list[str]:
+    document = pdfium.PdfDocument(str(pdf))
+    return [" ".join(p.get_textpage().get_text_range().split()) for p in document]
+
+
+def test_last_page_columns_are_balanced(tmp_path):
+    source = notes(23)
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    plain = build(tmp_path / "a", source, "--no-fit", "--no-balance")
+    balanced = build(tmp_path / "b", source, "--no-fit")
+    before, after = page_texts(plain), page_texts(balanced)
+    assert len(before) == len(after) == 2
+    assert before[0] == after[0]  # the full page is untouched
+    assert sorted(before[1].split()) == sorted(after[1].split())  # nothing lost or repeated
+    unbalanced, even = column_bottoms(plain, 1), column_bottoms(balanced, 1)
+    assert len(unbalanced) < 4 or max(unbalanced.values()) - min(unbalanced.values()) > 150
+    assert len(even) == 4, even
+    assert max(even.values()) - min(even.values()) < 40, even  # a few lines apart at most
+    # the ordered list split by the cut keeps counting
+    assert (
+        "1. step" not in after[1].split("Section")[0] or "1. step" in before[1].split("Section")[0]
+    )
+
+
+def test_a_full_last_page_or_a_single_column_is_left_alone(tmp_path):
+    pdf = build(tmp_path, notes(2), "--no-fit", "--columns", "1", name="one")
+    assert len(column_bottoms(pdf, 0)) == 1
+
+
+def test_a_split_inside_a_paragraph_is_not_cut():
+    from xml.etree.ElementTree import fromstring
+
+    assert _holds_text(fromstring("<p>some <b>bold</b> text</p>"))
+    assert _holds_text(fromstring("<li>text<ul><li>x</li></ul></li>"))
+    assert not _holds_text(fromstring("<ul>\n<li>a</li>\n<li>b</li>\n</ul>"))
+    assert not _holds_text(fromstring("<section><h2>t</h2><p>x</p></section>"))
+
+
+def test_preflight_reports_the_fill_of_full_pages_per_column(tmp_path):
+    from conftest import run_cli
+
+    (tmp_path / "n.md").write_text(notes(23), encoding="utf-8")
+    run = run_cli("n.md", "--no-fit", "-o", "n.pdf", cwd=tmp_path)
+    assert run.code == 0, run.err
+    output = run.out + run.err
+    line = next(line for line in output.splitlines() if line.startswith("preflight:"))
+    assert "full pages " in line and "% empty (emptiest: page 1 column " in line, line
+    plain = build(tmp_path, notes(23), "--no-fit", name="again")
+    assert plain.exists()
