@@ -17,10 +17,27 @@ LONG = (CORPUS / "git-cheat-sheet.md").read_text(encoding="utf-8") if CORPUS.is_
 
 @pytest.fixture(scope="module")
 def long_project(tmp_path_factory):
-    """A sheet of several pages, with front matter metadata."""
+    """A sheet of several pages (three at 7.5 pt), with front matter metadata. Fitting is off
+    (`fit = 0`): none of these tests is about fitting (test_fit is), and a fitted build of
+    this sheet takes seven layouts instead of one."""
     root = tmp_path_factory.mktemp("long")
     front = "---\ntitle: Git Sheet\nauthor: Ada Lovelace\nsubject: Git commands\nkeywords: git, vcs\nlang: en\n---\n"
-    return make_project(root, {"content/git.md": front + LONG})
+    return make_project(root, {"content/git.md": front + LONG}, "fit = 0\n")
+
+
+EPOCH = "1700000000"  # 2023-11-14
+
+
+@pytest.fixture(scope="module")
+def long_pdf(long_project, tmp_path_factory):
+    """The long sheet built once with the default options (and a fixed SOURCE_DATE_EPOCH),
+    shared by the tests that only read it: footer, metadata, reproducible bytes, colours."""
+    out = tmp_path_factory.mktemp("long-pdf") / "long.pdf"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        result = run_cli("-C", long_project, "-o", out)
+    assert result.code == 0, result.err
+    return out
 
 
 def half_texts(path, page_index: int) -> tuple[str, str]:
@@ -35,9 +52,8 @@ def half_texts(path, page_index: int) -> tuple[str, str]:
     return "".join(left), "".join(right)
 
 
-def test_footer_numbers_multi_page_sheets_only(long_project, tmp_path):
-    out = tmp_path / "long.pdf"
-    assert run_cli("-C", long_project, "-o", out).code == 0
+def test_footer_numbers_multi_page_sheets_only(long_project, long_pdf, tmp_path):
+    out = long_pdf
     pages = len(page_sizes(out))
     assert pages >= 3
     reader = pypdf.PdfReader(out)
@@ -84,10 +100,8 @@ def test_booklet_and_nup_files_next_to_the_reading_pdf(long_project, tmp_path):
     assert len(page_sizes(out)) == pages  # the reading PDF is untouched
 
 
-def test_metadata_from_front_matter(long_project, tmp_path):
-    out = tmp_path / "meta.pdf"
-    assert run_cli("-C", long_project, "-o", out).code == 0
-    reader = pypdf.PdfReader(out)
+def test_metadata_from_front_matter(long_pdf):
+    reader = pypdf.PdfReader(long_pdf)
     info = reader.metadata
     assert info.title == "Git Sheet"
     assert info.author == "Ada Lovelace"
@@ -96,13 +110,12 @@ def test_metadata_from_front_matter(long_project, tmp_path):
     assert reader.trailer["/Root"]["/Lang"] == "en"
 
 
-def test_reproducible_bytes(long_project, tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
-    assert run_cli("-C", long_project, "-o", first).code == 0
+def test_reproducible_bytes(long_project, long_pdf, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    second = tmp_path / "b.pdf"  # another folder and a later build than the shared one
     assert run_cli("-C", long_project, "-o", second).code == 0
-    assert first.read_bytes() == second.read_bytes()
-    assert "2023-11-14" in pdf_text(first)
+    assert long_pdf.read_bytes() == second.read_bytes()
+    assert "2023-11-14" in pdf_text(long_pdf)
 
 
 def test_pdf_a_declares_itself(long_project, tmp_path):
@@ -190,10 +203,9 @@ def colours(path) -> set[tuple[float, ...]]:
     return found
 
 
-def test_ink_theme_is_greyscale_in_the_pdf_operators(long_project, tmp_path):
-    ink, default = tmp_path / "ink.pdf", tmp_path / "default.pdf"
+def test_ink_theme_is_greyscale_in_the_pdf_operators(long_project, long_pdf, tmp_path):
+    ink, default = tmp_path / "ink.pdf", long_pdf
     assert run_cli("-C", long_project, "--theme", "ink", "-o", ink).code == 0
-    assert run_cli("-C", long_project, "-o", default).code == 0
     assert all(len(set(c)) == 1 for c in colours(ink)), colours(ink)
     assert any(len(set(c)) > 1 for c in colours(default))
 
