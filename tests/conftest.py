@@ -12,7 +12,8 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -269,3 +270,53 @@ def cpu_bound(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running or not yet reaped process has used (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class ChildWaitFailed(AssertionError):
+    """A child process did not reach the awaited state: it ended, ran past its CPU bound, or
+    stopped working."""
+
+
+def wait_for_child(
+    predicate: Callable[[], object],
+    proc: subprocess.Popen,
+    cpu: float,
+    *,
+    window: float = 30.0,
+    progress: float = 1.5,
+):
+    """Poll `predicate` until it gives a true value, and return that value.
+
+    The bound is the child's CPU time, not the wall clock, so a busy machine cannot fail it:
+    fail when the child uses more than `cpu` seconds of CPU from the call on, or when it ends
+    first (to wait for its end, let the predicate be `proc.poll() is not None`). A hang that
+    uses no CPU (a missed file event) is caught by progress instead: the child gaining less
+    than `progress` s of CPU in `window` s of wall clock while the awaited state has not come.
+    A working process gets that much on any machine short of ten times oversubscribed; the
+    polling (a preview request every 0.2 s) and idle wake-ups cost a watcher about 0.1 s. An OSError from the predicate (the
+    server not answering yet) counts as not yet.
+    """
+    start = mark = process_cpu(proc.pid)
+    marked_at = time.monotonic()
+    while True:
+        with contextlib.suppress(OSError):
+            value = predicate()
+            if value:
+                return value
+        if proc.poll() is not None:
+            raise ChildWaitFailed(f"the process ended (exit {proc.returncode}) first")
+        used = process_cpu(proc.pid)  # not reaped yet, so still readable
+        if used - start > cpu:
+            raise ChildWaitFailed(f"not within {cpu} s of the process's CPU time")
+        now = time.monotonic()
+        if now - marked_at > window:
+            if used - mark < progress:
+                raise ChildWaitFailed(f"stuck: under {progress} s of CPU in {window} s")
+            mark, marked_at = used, now
+        time.sleep(0.2)
