@@ -49,8 +49,13 @@ def test_ceiling_is_respected(tmp_path):
 
 
 def test_too_much_content_is_a_clear_error_unless_allowed(tmp_path):
+    # The first four sections of a long sheet (24 KB; all 81 KB are built in test_corpus):
+    # two pages at the floor size, so a budget of one cannot be met.
+    text = (CORPUS / "ds-interviews-theory.md").read_text(encoding="utf-8")
+    big = tmp_path / "big.md"
+    big.write_text(text[: text.index("\n## Regularization")], encoding="utf-8")
     out = tmp_path / "big.pdf"
-    args = ("--content", CORPUS / "ds-interviews-theory.md", "--fit", "1", "-o", out)
+    args = ("--content", big, "--fit", "1", "-o", out)
     result = run_cli(*args)
     assert result.code == 2
     assert "needs" in result.err and "pages at the smallest font size (6.5 pt)" in result.err
