@@ -7,7 +7,7 @@ import json
 import pytest
 
 from cheatsheet.content import load_content
-from conftest import CORPUS, ROOT, pdf_text, run_cli
+from conftest import CORPUS, ROOT, run_cli, words_text
 
 FILES = sorted(CORPUS.glob("*.md"))
 
@@ -32,7 +32,7 @@ def test_corpus_file_builds(path, tmp_path):
     report = json.loads(result.out)
     assert report["overflow"] == [] and report["orphaned_headings"] == [], report
     assert report["missing_glyphs"] == [] and report["split_blocks"] == [], report
-    text = pdf_text(out).replace("\n", " ")
+    text = words_text(out)
     sections = load_content(ROOT, (str(path),), trusted=(path,)).sections
     first_words = [s.title.split()[-1] for s in sections if s.title.split()]
     found = [w for w in first_words if w in text]
