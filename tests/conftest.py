@@ -6,17 +6,20 @@ import contextlib
 import inspect
 import io
 import os
+import re
 import resource
 import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypdf
+import pypdfium2 as pdfium
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,6 +137,18 @@ def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in reader.pages).replace("\u200b", "")
 
 
+def words_text(path: Path) -> str:
+    """The PDF's text by pdfium's extractor, lines joined by spaces: for tests that look for
+    words in a big sheet (pypdf takes 4 s for the six pages of the emoji corpus sheet,
+    pdfium 0.15 s); `pdf_text` stays the reference for reading order."""
+    document = pdfium.PdfDocument(path)
+    try:
+        pages = [page.get_textpage().get_text_bounded() for page in document]
+    finally:
+        document.close()
+    return re.sub(r"\s*\n\s*", " ", "\n".join(pages)).replace("\u200b", "")
+
+
 def page_sizes(path: Path) -> list[tuple[float, float]]:
     reader = pypdf.PdfReader(path)
     return [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
@@ -233,8 +248,30 @@ def _uses_shared(function, depth: int = 2) -> bool:
     )
 
 
+# Tests that take several times longer than most (seconds of CPU, measured): run first, so
+# that with `-n 2` (and `--dist worksteal`, set in pyproject.toml) the workers share the long
+# ones and finish together, instead of one worker starting the emoji sheet last.
+SLOW_FIRST = (
+    "test_corpus.py::test_corpus_file_builds[emoji-cheat-sheet]",  # 27
+    "test_hardening_fuzz.py::test_each_bomb_is_bounded[formula-10k-terms]",  # 7
+    "test_hardening_fuzz.py::test_build_is_bounded",  # 7
+    "test_cli_smoke.py::test_wheel_in_a_fresh_venv",  # 6
+    "test_hardening_fuzz.py::test_each_bomb_is_bounded[unknown-fences-2k]",  # 6
+    "test_hardening_fuzz.py::test_long_run_without_spaces",  # 5
+)
+
+
+def _slow_first(items: list) -> None:
+    def rank(item) -> int:
+        return next((i for i, s in enumerate(SLOW_FIRST) if s in item.nodeid), len(SLOW_FIRST))
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
+
 def pytest_collection_modifyitems(config, items) -> None:
-    """Skip, with the reason, every test that reads the shared corpus or seed when absent."""
+    """Run the slowest tests first; skip, with the reason, every test that reads the shared
+    corpus or seed when absent."""
+    _slow_first(items)
     if CORPUS.is_dir() and SEED_RAW.is_file():
         return
     for item in items:
@@ -269,3 +306,53 @@ def cpu_bound(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running or not yet reaped process has used (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class ChildWaitFailed(AssertionError):
+    """A child process did not reach the awaited state: it ended, ran past its CPU bound, or
+    stopped working."""
+
+
+def wait_for_child(
+    predicate: Callable[[], object],
+    proc: subprocess.Popen,
+    cpu: float,
+    *,
+    window: float = 30.0,
+    progress: float = 1.5,
+):
+    """Poll `predicate` until it gives a true value, and return that value.
+
+    The bound is the child's CPU time, not the wall clock, so a busy machine cannot fail it:
+    fail when the child uses more than `cpu` seconds of CPU from the call on, or when it ends
+    first (to wait for its end, let the predicate be `proc.poll() is not None`). A hang that
+    uses no CPU (a missed file event) is caught by progress instead: the child gaining less
+    than `progress` s of CPU in `window` s of wall clock while the awaited state has not come.
+    A working process gets that much on any machine short of ten times oversubscribed; the
+    polling (a preview request every 0.2 s) and idle wake-ups cost a watcher about 0.1 s. An OSError from the predicate (the
+    server not answering yet) counts as not yet.
+    """
+    start = mark = process_cpu(proc.pid)
+    marked_at = time.monotonic()
+    while True:
+        with contextlib.suppress(OSError):
+            value = predicate()
+            if value:
+                return value
+        if proc.poll() is not None:
+            raise ChildWaitFailed(f"the process ended (exit {proc.returncode}) first")
+        used = process_cpu(proc.pid)  # not reaped yet, so still readable
+        if used - start > cpu:
+            raise ChildWaitFailed(f"not within {cpu} s of the process's CPU time")
+        now = time.monotonic()
+        if now - marked_at > window:
+            if used - mark < progress:
+                raise ChildWaitFailed(f"stuck: under {progress} s of CPU in {window} s")
+            mark, marked_at = used, now
+        time.sleep(0.2)

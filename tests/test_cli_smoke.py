@@ -20,10 +20,13 @@ NOTE = "---\ntitle: Smoke\n---\n## Shell\n\n- `ls -la` lists files\n"
 
 
 def test_build_py_smoke(tmp_path):
+    # Not fitted: the process start is the point here; the sample project's default (fitted)
+    # build is checked in-process (conftest.seed_pdf, test_seed_sheet).
     out = tmp_path / "sample.pdf"
-    result = run_process("-q", "-o", out)
+    result = run_process("-q", "--no-fit", "-o", out)
     assert result.code == 0, result.err
-    assert len(page_sizes(out)) == 1  # the sample project is fitted to one page
+    assert len(page_sizes(out)) == 1
+    assert "Essential Formulas" in pdf_text(out)
 
 
 def test_python_dash_m_smoke(tmp_path):

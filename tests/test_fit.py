@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from conftest import CORPUS, page_sizes, run_cli
 
@@ -13,24 +16,31 @@ def fit_report(*args):
     return json.loads(result.out)
 
 
-def test_seed_fits_one_page_and_fills_it(tmp_path):
-    report = fit_report("--fit", "1", "-o", tmp_path / "a.pdf")
-    assert report["pages"] == 1 and len(page_sizes(tmp_path / "a.pdf")) == 1
+@pytest.fixture(scope="module")
+def one_page(tmp_path_factory) -> tuple[dict, Path]:
+    """The sample sheet fitted to one page, once for the tests that compare with it."""
+    out = tmp_path_factory.mktemp("fit") / "a.pdf"
+    return fit_report("--fit", "1", "-o", out), out
+
+
+def test_seed_fits_one_page_and_fills_it(one_page):
+    report, out = one_page
+    assert report["pages"] == 1 and len(page_sizes(out)) == 1
     assert 8.0 <= report["font_size"] <= 11
     assert report["fill"] >= 0.8
     assert report["layouts"] <= 6
 
 
-def test_two_pages_give_a_larger_size(tmp_path):
-    one = fit_report("--fit", "1", "-o", tmp_path / "a.pdf")
+def test_two_pages_give_a_larger_size(one_page, tmp_path):
+    one, _ = one_page
     two = fit_report("--fit", "2", "--fit-max", "14", "-o", tmp_path / "b.pdf")
     assert two["pages"] == 2
     assert two["font_size"] > one["font_size"] + 1
 
 
-def test_fit_is_deterministic(tmp_path):
-    sizes = {fit_report("--fit", "1", "-o", tmp_path / f"{i}.pdf")["font_size"] for i in range(2)}
-    assert len(sizes) == 1
+def test_fit_is_deterministic(one_page, tmp_path):
+    again = fit_report("--fit", "1", "-o", tmp_path / "again.pdf")
+    assert again["font_size"] == one_page[0]["font_size"]
 
 
 def test_ceiling_is_respected(tmp_path):
@@ -39,8 +49,13 @@ def test_ceiling_is_respected(tmp_path):
 
 
 def test_too_much_content_is_a_clear_error_unless_allowed(tmp_path):
+    # The first four sections of a long sheet (24 KB; all 81 KB are built in test_corpus):
+    # two pages at the floor size, so a budget of one cannot be met.
+    text = (CORPUS / "ds-interviews-theory.md").read_text(encoding="utf-8")
+    big = tmp_path / "big.md"
+    big.write_text(text[: text.index("\n## Regularization")], encoding="utf-8")
     out = tmp_path / "big.pdf"
-    args = ("--content", CORPUS / "ds-interviews-theory.md", "--fit", "1", "-o", out)
+    args = ("--content", big, "--fit", "1", "-o", out)
     result = run_cli(*args)
     assert result.code == 2
     assert "needs" in result.err and "pages at the smallest font size (6.5 pt)" in result.err
@@ -51,8 +66,6 @@ def test_too_much_content_is_a_clear_error_unless_allowed(tmp_path):
 
 
 def test_watch_mode_refit_starts_from_the_last_answer():
-    from pathlib import Path
-
     from cheatsheet.config import load_project
     from cheatsheet.fit import fit_font_size
     from cheatsheet.page import resolve_theme

@@ -27,7 +27,17 @@ from cheatsheet.errors import (
     visible,
     warn,
 )
-from conftest import ROOT, CpuBoundExceeded, cpu_bound, default_pdf, make_project, pdf_text
+from conftest import (
+    CPU_SECONDS,
+    ROOT,
+    CpuBoundExceeded,
+    _limit_cpu,
+    cpu_bound,
+    default_pdf,
+    make_project,
+    pdf_text,
+    wait_for_child,
+)
 
 SECTION = "## A\n\ntext\n\n"
 
@@ -245,14 +255,18 @@ def test_four_builds_of_one_project_at_once(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [
         subprocess.Popen(
-            [sys.executable, str(ROOT / "build.py"), "-C", str(project), "-q"],
+            [sys.executable, str(ROOT / "build.py"), "-C", str(project), "-q", "--no-fit"],
             env=env,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=_limit_cpu,
         )
         for _ in range(4)
     ]
-    results = [(proc.wait(timeout=300), proc.stderr.read()) for proc in procs]
+    # Bounded by each build's CPU time (and its CPU rlimit), never the wall clock.
+    for proc in procs:
+        wait_for_child(lambda proc=proc: proc.poll() is not None, proc, cpu=CPU_SECONDS)
+    results = [(proc.returncode, proc.stderr.read()) for proc in procs]
     assert [code for code, _ in results] == [0, 0, 0, 0], results
     assert default_pdf(project).read_bytes().startswith(b"%PDF")
     assert list((project / "output").glob(".*.tmp")) == []

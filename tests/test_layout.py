@@ -15,12 +15,8 @@ LONG_LINE = (
 URL = "https://example.com/" + "a-very-long-path-segment/" * 8
 
 
-@pytest.fixture()
-def project(tmp_path):
-    return make_project(
-        tmp_path,
-        {
-            "content/notes.md": f"""
+NOTES = {
+    "content/notes.md": f"""
             # Layout test
 
             ## Code
@@ -46,8 +42,23 @@ def project(tmp_path):
 
             [^1]: A footnote.
             """,
-        },
-    )
+}
+
+
+@pytest.fixture()
+def project(tmp_path):
+    return make_project(tmp_path, NOTES)
+
+
+@pytest.fixture(scope="module")
+def default_build(tmp_path_factory):
+    """The notes built once with every default (fitted, as a user gets them), for the tests
+    that only read the PDF: Markdown features, links, colour."""
+    root = make_project(tmp_path_factory.mktemp("layout"), NOTES)
+    out = root / "default.pdf"
+    result = run_cli("-C", root, "-o", out)
+    assert result.code == 0, result.err
+    return out
 
 
 @pytest.mark.parametrize(
@@ -62,10 +73,11 @@ def project(tmp_path):
     ],
 )
 def test_paper_and_orientation(project, paper, orientation, size):
-    out = project / "out.pdf"
+    out = project / "out.pdf"  # not fitted: the paper size does not depend on the type size
     result = run_cli(
-        "-C", project, "--paper", paper, "--orientation", orientation, "--columns", "2", "-o", out
-    )
+        "-C", project, "--paper", paper, "--orientation", orientation, "--columns", "2",
+        "--no-fit", "-o", out,
+    )  # fmt: skip
     assert result.code == 0, result.err
     assert page_sizes(out)[0] == pytest.approx(size, abs=0.6)
 
@@ -122,17 +134,15 @@ def test_columns_out_of_range_is_an_error(project):
 
 def test_ink_theme_uses_no_colour(project):
     out = project / "ink.pdf"
-    result = run_cli("-C", project, "--theme", "ink", "-o", out)
+    result = run_cli("-C", project, "--theme", "ink", "--no-fit", "-o", out)
     assert result.code == 0, result.err
     image = pdfium.PdfDocument(out)[0].render(scale=1).to_pil().convert("RGB")
     colourful = sum(1 for r, g, b in image.get_flattened_data() if max(r, g, b) - min(r, g, b) > 40)
     assert colourful == 0
 
 
-def test_default_theme_has_colour(project):
-    out = project / "colour.pdf"
-    assert run_cli("-C", project, "-o", out).code == 0
-    image = pdfium.PdfDocument(out)[0].render(scale=1).to_pil().convert("RGB")
+def test_default_theme_has_colour(default_build):
+    image = pdfium.PdfDocument(default_build)[0].render(scale=1).to_pil().convert("RGB")
     colourful = sum(1 for r, g, b in image.get_flattened_data() if max(r, g, b) - min(r, g, b) > 40)
     assert colourful > 500
 
@@ -157,22 +167,18 @@ def test_unknown_theme_lists_the_known_ones(project):
     assert "unknown theme 'inky'" in result.err and "did you mean 'ink'" in result.err
 
 
-def test_markdown_features_render(project):
-    out = project / "md.pdf"
-    assert run_cli("-C", project, "-o", out).code == 0
-    text = pdf_text(out)
+def test_markdown_features_render(default_build):
+    text = pdf_text(default_build)
     for fragment in ("☑", "☐", "done item", "A footnote.", "Command", "docker run"):
         assert fragment in text, fragment
 
 
-def test_links_are_clickable(project):
+def test_links_are_clickable(default_build):
     import pypdf
 
-    out = project / "links.pdf"
-    assert run_cli("-C", project, "-o", out).code == 0
     uris = [
         annot.get_object()["/A"].get("/URI")
-        for page in pypdf.PdfReader(out).pages
+        for page in pypdf.PdfReader(default_build).pages
         for annot in page.get("/Annots", [])
         if "/A" in annot.get_object()
     ]

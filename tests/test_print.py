@@ -15,12 +15,40 @@ from conftest import CORPUS, make_project, page_sizes, pdf_text, run_cli
 LONG = (CORPUS / "git-cheat-sheet.md").read_text(encoding="utf-8") if CORPUS.is_dir() else ""
 
 
+FRONT = "---\ntitle: Git Sheet\nauthor: Ada Lovelace\nsubject: Git commands\nkeywords: git, vcs\nlang: en\n---\n"
+
+
 @pytest.fixture(scope="module")
 def long_project(tmp_path_factory):
-    """A sheet of several pages, with front matter metadata."""
+    """A sheet of several pages (three at 7.5 pt), with front matter metadata. Fitting is off
+    (`fit = 0`): none of these tests is about fitting (test_fit is), and a fitted build of
+    this sheet takes seven layouts instead of one."""
     root = tmp_path_factory.mktemp("long")
-    front = "---\ntitle: Git Sheet\nauthor: Ada Lovelace\nsubject: Git commands\nkeywords: git, vcs\nlang: en\n---\n"
-    return make_project(root, {"content/git.md": front + LONG})
+    return make_project(root, {"content/git.md": FRONT + LONG}, "fit = 0\n")
+
+
+@pytest.fixture(scope="module")
+def short_project(tmp_path_factory):
+    """One page of the same sheet (its Git Flow part: emoji headings, code, a table), for
+    the tests of what a PDF declares or contains rather than of pages: a third of the cost."""
+    start, end = LONG.index("\n## 🌊 Git Flow"), LONG.index("\n## 🌍 Other Languages")
+    root = tmp_path_factory.mktemp("short")
+    return make_project(root, {"content/git.md": FRONT + LONG[start:end]}, "fit = 0\n")
+
+
+EPOCH = "1700000000"  # 2023-11-14
+
+
+@pytest.fixture(scope="module")
+def long_pdf(long_project, tmp_path_factory):
+    """The long sheet built once with the default options (and a fixed SOURCE_DATE_EPOCH),
+    shared by the tests that only read it: footer, metadata, reproducible bytes, colours."""
+    out = tmp_path_factory.mktemp("long-pdf") / "long.pdf"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        result = run_cli("-C", long_project, "-o", out)
+    assert result.code == 0, result.err
+    return out
 
 
 def half_texts(path, page_index: int) -> tuple[str, str]:
@@ -35,9 +63,8 @@ def half_texts(path, page_index: int) -> tuple[str, str]:
     return "".join(left), "".join(right)
 
 
-def test_footer_numbers_multi_page_sheets_only(long_project, tmp_path):
-    out = tmp_path / "long.pdf"
-    assert run_cli("-C", long_project, "-o", out).code == 0
+def test_footer_numbers_multi_page_sheets_only(long_project, long_pdf, tmp_path):
+    out = long_pdf
     pages = len(page_sizes(out))
     assert pages >= 3
     reader = pypdf.PdfReader(out)
@@ -84,10 +111,8 @@ def test_booklet_and_nup_files_next_to_the_reading_pdf(long_project, tmp_path):
     assert len(page_sizes(out)) == pages  # the reading PDF is untouched
 
 
-def test_metadata_from_front_matter(long_project, tmp_path):
-    out = tmp_path / "meta.pdf"
-    assert run_cli("-C", long_project, "-o", out).code == 0
-    reader = pypdf.PdfReader(out)
+def test_metadata_from_front_matter(long_pdf):
+    reader = pypdf.PdfReader(long_pdf)
     info = reader.metadata
     assert info.title == "Git Sheet"
     assert info.author == "Ada Lovelace"
@@ -96,27 +121,26 @@ def test_metadata_from_front_matter(long_project, tmp_path):
     assert reader.trailer["/Root"]["/Lang"] == "en"
 
 
-def test_reproducible_bytes(long_project, tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
-    assert run_cli("-C", long_project, "-o", first).code == 0
+def test_reproducible_bytes(long_project, long_pdf, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    second = tmp_path / "b.pdf"  # another folder and a later build than the shared one
     assert run_cli("-C", long_project, "-o", second).code == 0
-    assert first.read_bytes() == second.read_bytes()
-    assert "2023-11-14" in pdf_text(first)
+    assert long_pdf.read_bytes() == second.read_bytes()
+    assert "2023-11-14" in pdf_text(long_pdf)
 
 
-def test_pdf_a_declares_itself(long_project, tmp_path):
+def test_pdf_a_declares_itself(short_project, tmp_path):
     out = tmp_path / "a3b.pdf"
-    assert run_cli("-C", long_project, "--pdf-variant", "pdf/a-3b", "-o", out).code == 0
+    assert run_cli("-C", short_project, "--pdf-variant", "pdf/a-3b", "-o", out).code == 0
     root = pypdf.PdfReader(out).trailer["/Root"]
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
     assert "pdfaid:part" in xmp and re.search(r"pdfaid:part[^0-9]*3", xmp)
     assert "/OutputIntents" in root
 
 
-def test_pdf_ua_is_tagged(long_project, tmp_path):
+def test_pdf_ua_is_tagged(short_project, tmp_path):
     out = tmp_path / "ua.pdf"
-    assert run_cli("-C", long_project, "--pdf-variant", "pdf/ua-1", "-o", out).code == 0
+    assert run_cli("-C", short_project, "--pdf-variant", "pdf/ua-1", "-o", out).code == 0
     root = pypdf.PdfReader(out).trailer["/Root"]
     assert "/StructTreeRoot" in root
     assert root["/MarkInfo"]["/Marked"]
@@ -173,9 +197,9 @@ def test_duplex_keeps_sections_on_one_side(long_project):
     assert straddling_sections(fixed) == []
 
 
-def test_crop_marks_and_bleed(long_project, tmp_path):
+def test_crop_marks_and_bleed(short_project, tmp_path):
     out = tmp_path / "marks.pdf"
-    assert run_cli("-C", long_project, "--crop-marks", "--bleed", "3mm", "-o", out).code == 0
+    assert run_cli("-C", short_project, "--crop-marks", "--bleed", "3mm", "-o", out).code == 0
     page = pypdf.PdfReader(out).pages[0]
     trim = [float(v) for v in page["/TrimBox"]]
     assert trim[2] - trim[0] == pytest.approx(841.89, abs=0.6)
@@ -190,17 +214,17 @@ def colours(path) -> set[tuple[float, ...]]:
     return found
 
 
-def test_ink_theme_is_greyscale_in_the_pdf_operators(long_project, tmp_path):
+def test_ink_theme_is_greyscale_in_the_pdf_operators(short_project, tmp_path):
     ink, default = tmp_path / "ink.pdf", tmp_path / "default.pdf"
-    assert run_cli("-C", long_project, "--theme", "ink", "-o", ink).code == 0
-    assert run_cli("-C", long_project, "-o", default).code == 0
+    assert run_cli("-C", short_project, "--theme", "ink", "-o", ink).code == 0
+    assert run_cli("-C", short_project, "-o", default).code == 0
     assert all(len(set(c)) == 1 for c in colours(ink)), colours(ink)
     assert any(len(set(c)) > 1 for c in colours(default))
 
 
-def test_self_contained_html(long_project, tmp_path):
+def test_self_contained_html(short_project, tmp_path):
     out = tmp_path / "web.pdf"
-    assert run_cli("-C", long_project, "--html", "-o", out).code == 0
+    assert run_cli("-C", short_project, "--html", "-o", out).code == 0
     html = (tmp_path / "web.html").read_text(encoding="utf-8")
     assert "data:font/" in html or "data:application/font" in html or "data:font" in html
     assert "data:image/svg+xml;base64" in html  # emoji

@@ -3,6 +3,7 @@ sanitised raw HTML, resource limits, and an old PDF that survives any failure.""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import http.server
 import json
@@ -11,13 +12,22 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
-from conftest import CORPUS, ROOT, default_pdf, make_project, pdf_text, run_cli
+from conftest import (
+    CORPUS,
+    ROOT,
+    _limit_cpu,
+    default_pdf,
+    make_project,
+    pdf_text,
+    process_cpu,
+    run_cli,
+    wait_for_child,
+)
 
 
 class CountingHandler(http.server.BaseHTTPRequestHandler):
@@ -242,15 +252,31 @@ def test_killed_build_leaves_the_old_pdf(tmp_path, sig):
             "2",
             "--allow-overflow",
         ],
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        text=True,
+        preexec_fn=_limit_cpu,  # a build that ignored the signal still ends
     )
-    time.sleep(2.5)  # well into layout, before the write
+    os.set_blocking(proc.stderr.fileno(), False)
+    err = bytearray()
+
+    def said(text: bytes) -> bool:
+        with contextlib.suppress(BlockingIOError):
+            err.extend(proc.stderr.read() or b"")
+        return text in err
+
+    # Into layout, whatever the machine's load: the first "laying out at" progress line, then
+    # another half second of the build's CPU (the first layout of this 80 KB sheet takes
+    # several); the write comes after the layouts of fitting. Bounded in the child's CPU time.
+    wait_for_child(lambda: said(b"laying out at"), proc, cpu=60)
+    inside = process_cpu(proc.pid) + 0.5
+    wait_for_child(lambda: process_cpu(proc.pid) >= inside, proc, cpu=60)
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
+    wait_for_child(lambda: proc.poll() is not None, proc, cpu=30)
+    os.set_blocking(proc.stderr.fileno(), True)
+    err.extend(proc.stderr.read())
+    proc.stderr.close()
     assert proc.returncode != 0
-    assert "Traceback" not in err
+    assert b"Traceback" not in err, err.decode(errors="replace")
     assert out.read_bytes() == good
     leftovers = [
         p.name for p in (project / "output").iterdir() if p.name != default_pdf(project).name
