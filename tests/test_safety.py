@@ -184,8 +184,8 @@ def test_nesting_limit(tmp_path):
     ("files", "expected"),
     [
         (
-            {"content/a.md": "## A\n\n<div>\nopen\n\n## B\n\ntext\n"},
-            "content/a.md:3: HTML block <div> opened here is never closed",
+            {"content/a.md": "## A\n\n```python\nx = 1\n\n## B\n\ntext\n"},
+            "content/a.md:3: code fence ``` opened here is never closed",
         ),
         (
             {"templates/sheet.html.j2": "{% for x in %}"},
@@ -205,6 +205,18 @@ def test_more_bad_inputs(tmp_path, files, expected):
     assert expected in result.err
     assert len(result.err.strip().splitlines()) == 1, result.err
     assert default_pdf(project).read_bytes() == good
+
+
+def test_unclosed_html_block_is_a_located_warning_and_nothing_vanishes(tmp_path):
+    """CommonMark ends an HTML block at a blank line; the sanitiser closes the element at the
+    end of its section, so the rest of the file still renders, and the author is told."""
+    notes = "## A\n\n<div>\nopen\n\n## B\n\ntext after\n\n## C\n\nmore\n"
+    project = make_project(tmp_path, {"content/a.md": notes})
+    result = run_cli("-C", project, "--no-fit")
+    assert result.code == 0, result.err
+    assert "content/a.md:3: HTML block <div> opened here is never closed" in result.err
+    text = pdf_text(default_pdf(project))
+    assert all(word in text for word in ("open", "text after", "more")), text
 
 
 def test_missing_image_is_located_and_fails_strict(tmp_path):
