@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import formulas
+from . import drawcache, formulas, libraries
 from .config import SheetConfig, cache_folder
 from .content import Content, Limits, Section, load_content, select_sections
 from .errors import CheatsheetError, collecting, warn, where
@@ -78,7 +78,7 @@ class SheetHtml:
 
 
 def build_html(config: SheetConfig, markdown: MarkdownRenderer | None = None) -> SheetHtml:
-    formulas.DISK_CACHE = cache_folder()
+    formulas.DISK_CACHE = drawcache.DISK_CACHE = cache_folder()
     content = load_config_content(config)
     sections = chosen_sections(config, content)
     renderer = markdown or MarkdownRenderer(safe=config.safe)
@@ -215,6 +215,8 @@ def _build_sheet(
     config = config.named(sheet.meta.title)  # an unnamed sheet is named after its title
     html, sections = sheet.html, sheet.sections
     theme = resolve_theme(config)
+    libraries.import_weasyprint()
+    drawcache.install()
     renderer = cache.renderer(config, theme, allowed_roots(config, sections))
     extra_css = print_css(config, sheet.meta)
     font_size, layouts = config.font_size, 1

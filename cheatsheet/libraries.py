@@ -1,0 +1,59 @@
+"""Import WeasyPrint without the ~50 helper processes its library lookup starts.
+
+`weasyprint.text.ffi` opens its C libraries (Pango, HarfBuzz, fontconfig, ...) by trying
+several names each through cffi, which asks `ctypes.util.find_library` for every name it
+cannot open directly; on Linux each such question runs `ldconfig -p` and then a compiler or
+linker as subprocesses (22 questions, 54 processes, ~0.1 s of CPU and ~0.25 s of wall time
+per build, measured). Here the question is answered by looking in the usual library folders
+instead; if WeasyPrint cannot start that way, it is imported again the standard way, so a
+system with libraries elsewhere works as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import io
+import os
+import sys
+
+LIBRARY_FOLDERS = (
+    "/usr/lib/x86_64-linux-gnu",
+    "/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+    "/usr/local/lib",
+)
+
+
+def find_library_quickly(name: str) -> str | None:
+    """`ctypes.util.find_library` for Linux shared libraries, by file name alone."""
+    for folder in LIBRARY_FOLDERS:
+        hits = sorted(glob.glob(os.path.join(glob.escape(folder), f"lib{glob.escape(name)}.so.*")))
+        if hits:
+            return os.path.basename(hits[0])
+    return None
+
+
+def import_weasyprint() -> None:
+    """Import `weasyprint` (idempotent); on Linux with the quick library lookup."""
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint
+
+        return
+    import ctypes.util
+
+    standard = ctypes.util.find_library
+    ctypes.util.find_library = find_library_quickly
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # its "could not import" notice
+            import weasyprint
+    except OSError:
+        for module in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[module]
+        ctypes.util.find_library = standard
+        import weasyprint  # noqa: F401
+    finally:
+        ctypes.util.find_library = standard
