@@ -12,7 +12,7 @@ system with libraries elsewhere works as before.
 from __future__ import annotations
 
 import contextlib
-import glob
+import functools
 import io
 import os
 import sys
@@ -28,12 +28,21 @@ LIBRARY_FOLDERS = (
 )
 
 
+@functools.cache
+def _files(folder: str) -> tuple[str, ...]:
+    try:
+        return tuple(sorted(os.listdir(folder)))
+    except OSError:
+        return ()
+
+
 def find_library_quickly(name: str) -> str | None:
     """`ctypes.util.find_library` for Linux shared libraries, by file name alone."""
+    prefix = f"lib{name}.so."
     for folder in LIBRARY_FOLDERS:
-        hits = sorted(glob.glob(os.path.join(glob.escape(folder), f"lib{glob.escape(name)}.so.*")))
-        if hits:
-            return os.path.basename(hits[0])
+        for file in _files(folder):
+            if file.startswith(prefix):
+                return file
     return None
 
 
