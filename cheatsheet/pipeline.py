@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import drawcache, formulas, libraries
+from . import drawcache, fitcache, formulas, libraries
 from .config import SheetConfig, cache_folder
 from .content import Content, Limits, Section, load_content, select_sections
 from .errors import CheatsheetError, collecting, warn, where
 from .export import write_html
-from .fit import fit_auto, fit_font_size
+from .fit import STEP, FitResult, fit_auto, fit_font_size
 from .markdown import MarkdownRenderer
 from .page import SheetMeta, Theme, render_html, resolve_theme, sheet_meta
 from .pdf import Renderer, pdf_options, write_pdf
@@ -225,11 +225,17 @@ def _build_sheet(
         say(f"laying out at {size:g} pt")
         return renderer.layout(html, size, extra_css + css)
 
-    previous, previous_used = cache.fitted.get(config, (None, None))
+    remembered = fitcache.sheet_key(config, theme.files) if config.fit else ""
+    previous, previous_used = (
+        cache.fitted.get(config)
+        or (fitcache.load(cache_folder(), remembered) if config.fit else None)
+        or (None, None)
+    )
     if config.fit == "auto":
         fitted = fit_auto(layout, config.fit_min, config.fit_max, previous)
         document, font_size, layouts = fitted.document, fitted.font_size, fitted.layouts
         cache.fitted[config] = (font_size, fitted.used)
+        remember_fit(remembered, fitted, max(config.fit_max, config.fit_min))
     elif config.fit:
         fitted = fit_font_size(
             layout,
@@ -244,6 +250,7 @@ def _build_sheet(
             raise _cannot_fit(config, len(fitted.document.pages), sections)
         document, font_size, layouts = fitted.document, fitted.font_size, fitted.layouts
         cache.fitted[config] = (font_size, fitted.used)
+        remember_fit(remembered, fitted, config.fit_max)
     else:
         document = layout(font_size)
 
@@ -309,6 +316,15 @@ def _build_sheet(
         report=report,
         extra_outputs=tuple(extra_outputs),
     )
+
+
+def remember_fit(key: str, fitted: FitResult, ceiling: float) -> None:
+    """Keep a fitted size for the next run when the search proved it: it is the ceiling,
+    or one step up was laid out and did not fit (the largest size that fits is chosen)."""
+    step_up = round(fitted.font_size + STEP, 2)
+    proved = fitted.font_size >= ceiling or any(size == step_up for size, *_ in fitted.tried)
+    if fitted.fits and proved:
+        fitcache.store(cache_folder(), key, fitted.font_size, fitted.used)
 
 
 def output_root(config: SheetConfig) -> Path | None:
