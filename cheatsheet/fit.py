@@ -75,7 +75,10 @@ def fit_font_size(
         size = _snap(size + STEP)
         used = attempt(size)
     exponent = 2.0
-    stride = 2 * STEP  # least move while the answer is not yet bracketed; doubles each time
+    # Least move while the answer is not yet bracketed; doubles each time. From a previous
+    # answer that no longer fits (an edit added a little), one step down is the likely
+    # answer, and that layout also proves it.
+    stride = STEP if previous else 2 * STEP
     while len(measured) < MAX_LAYOUTS and not settled:
         good = [s for s in measured if fits(s)]
         bad = [s for s in measured if not fits(s)]
@@ -92,8 +95,13 @@ def fit_font_size(
             # ones and runs out of layouts: keep each guess a third of the bracket from its
             # ends, so a bracket shrinks at least as fast as bisection.
             span = high - low
-            guess = _between(low, measured[low][0], high, measured[high][0], pages)
-            guess = _snap(min(max(guess, low + span / 3), high - span / 3))
+            if measured[low][0] >= pages * 0.97:
+                # The fit already fills the budget: the model can only say "here", which
+                # would creep up a step at a time. Bisect.
+                guess = _snap((low + high) / 2)
+            else:
+                guess = _between(low, measured[low][0], high, measured[high][0], pages)
+                guess = _snap(min(max(guess, low + span / 3), high - span / 3))
             if guess in (low, high):
                 guess = _snap((low + high) / 2)
             if guess in (low, high):
