@@ -75,10 +75,7 @@ def fit_font_size(
         size = _snap(size + STEP)
         used = attempt(size)
     exponent = 2.0
-    # Least move while the answer is not yet bracketed; doubles each time. From a previous
-    # answer that no longer fits (an edit added a little), one step down is the likely
-    # answer, and that layout also proves it.
-    stride = STEP if previous else 2 * STEP
+    stride = 2 * STEP  # least move while the answer is not yet bracketed; doubles each time
     while len(measured) < MAX_LAYOUTS and not settled:
         good = [s for s in measured if fits(s)]
         bad = [s for s in measured if not fits(s)]
@@ -95,9 +92,10 @@ def fit_font_size(
             # ones and runs out of layouts: keep each guess a third of the bracket from its
             # ends, so a bracket shrinks at least as fast as bisection.
             span = high - low
-            if measured[low][0] >= pages * 0.97:
+            if measured[low][0] >= pages * 0.97 and span <= 8 * STEP + 1e-9:
                 # The fit already fills the budget: the model can only say "here", which
-                # would creep up a step at a time. Bisect.
+                # creeps up a third at a time and ran out of layouts one step short on a
+                # plateau of full pages. In a narrow bracket, bisect.
                 guess = _snap((low + high) / 2)
             else:
                 guess = _between(low, measured[low][0], high, measured[high][0], pages)
@@ -110,6 +108,8 @@ def fit_font_size(
             guess = size * (pages * TARGET_FILL / max(used, 1e-3)) ** (1 / exponent)
             if low is not None:  # the fill is lumpy: don't creep up by a step at a time
                 guess, stride = max(guess, low + stride), stride * 2
+            elif previous and len(measured) == 1:
+                guess = high - STEP  # the last answer just stopped fitting: one step down
             else:
                 guess, stride = min(guess, high - stride), stride * 2
             guess = _snap(min(max(guess, floor), ceiling))
