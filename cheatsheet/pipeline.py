@@ -5,6 +5,8 @@ Data flows one way; fitting re-runs only the layout with another font size.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 import time
 from collections.abc import Callable
@@ -198,10 +200,29 @@ def build_sheet(
 ) -> BuildResult:
     """Build one sheet; every warning raised on the way ends up in `result.report.diagnostics`
     (collected per build, so parallel builds and watch-mode rebuilds never mix them)."""
-    with collecting() as diagnostics:
+    with collecting() as diagnostics, fewer_collections():
         result = _build_sheet(config, cache, progress)
     result.report.diagnostics = list(diagnostics)
     return result
+
+
+# Python's cyclic garbage collector scans the young objects every 700 allocations and the
+# whole heap every 100 young scans; a layout allocates millions of boxes that live until
+# the PDF is written, so the collector rescans a growing heap that holds almost no cycles
+# (measured: with the collector off, peak memory +1.5 %). Rarer collections during a build:
+# the emoji sheet 13.6 -> 11.2 s CPU, a 150 KB sheet 10.5 -> 8.7 s, the seed -5 %.
+BUILD_GC_THRESHOLDS = (100_000, 50, 1000)
+
+
+@contextlib.contextmanager
+def fewer_collections():
+    """Raise the collector's thresholds for one build, then put back the caller's."""
+    saved = gc.get_threshold()
+    gc.set_threshold(*BUILD_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
 
 
 def _build_sheet(
