@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import io
 import os
 import sys
@@ -47,11 +48,20 @@ def find_library_quickly(name: str) -> str | None:
 
 
 def import_weasyprint() -> None:
-    """Import `weasyprint` (idempotent); on Linux with the quick library lookup."""
-    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
-        import weasyprint
+    """Import `weasyprint` (idempotent); on Linux with the quick library lookup.
 
+    The first import also moves everything imported so far (this program, Markdown,
+    Pygments, WeasyPrint: ~60 000 objects that live as long as the process) out of the
+    garbage collector's sight (`gc.freeze`), so the collections during a layout no longer
+    walk them (sample sheet: 1.11 -> 1.02 s CPU, 8 runs each).
+    """
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
         return
+    _import_quickly()
+    gc.freeze()
+
+
+def _import_quickly() -> None:
     import ctypes.util
 
     standard = ctypes.util.find_library
