@@ -179,8 +179,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--table",
         action="store_true",
         help="the README table's inputs (seed, seed-nofit, corpus, concat-N; not seed-xN), "
-        "warm-up round for ours only (md2pdf and raw WeasyPrint keep no cache): ~14 minutes "
-        "on 2 idle cores",
+        "warm-up round for ours only (md2pdf and raw WeasyPrint keep no cache): ~15 minutes "
+        "on 2 idle cores (estimated from CPU times)",
     )
     p.add_argument(
         "--no-warm-up", action="store_true", help="skip the untimed warm-up round (a busy machine)"
