@@ -55,6 +55,9 @@ SEED_MARKDOWN = ROOT / "content" / "quick-reference.md"
 SCALES = (2, 4, 8)  # the seed repeated this many times, for the growth check
 CONCAT_KB = (10, 50, 150, 300)  # the corpus concatenated and cut to about this size (KB)
 QUICK = ("seed", "seed-nofit", "concat-10", "concat-150")  # --quick: for iterating
+# --table: what the README's table needs (issue #13: the seed, every corpus sheet, the
+# concatenations), without the seed-xN growth series; warm-up for ours only.
+TABLE = ("seed", "seed-nofit", "kind:corpus", "concat-*")
 
 # What we promise (reported, never enforced: a benchmark that fails is still information).
 TARGET_PLAIN_VS_MD2PDF = 1.0  # plain build of the seed / md2pdf on the seed
@@ -169,12 +172,23 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--quick",
         action="store_true",
-        help=f"iterate: {', '.join(QUICK)} only (unless --only), one repetition, no warm-up",
+        help=f"iterate: {', '.join(QUICK)} only (unless --only), one repetition, warm-up for "
+        "ours only, no probes",
+    )
+    p.add_argument(
+        "--table",
+        action="store_true",
+        help="the README table's inputs (seed, seed-nofit, corpus, concat-N; not seed-xN), "
+        "warm-up round for ours only (md2pdf and raw WeasyPrint keep no cache): ~15 minutes "
+        "on 2 idle cores (estimated from CPU times)",
     )
     p.add_argument(
         "--no-warm-up", action="store_true", help="skip the untimed warm-up round (a busy machine)"
     )
     args = p.parse_args(argv)
+    args.warm_up_only = ("ours",) if args.table or args.quick else None
+    if args.table:
+        args.only = args.only or [",".join(TABLE)]
     if args.quick:
         args.repeat = 1
         args.only = args.only or [",".join(QUICK)]
@@ -205,11 +219,21 @@ def md2pdf_command() -> list[str] | None:
     return [found] if found else None
 
 
-def select_inputs(names: list[str], only: list[str] | None) -> list[str]:
+def select_inputs(
+    names: list[str], only: list[str] | None, kinds: dict[str, str] | None = None
+) -> list[str]:
+    """Inputs named by `--only`: names or globs, or `kind:KIND` (`kind:corpus`)."""
     if not only:
         return names
+    kinds = kinds or {}
     patterns = [p.strip() for item in only for p in item.split(",") if p.strip()]
-    chosen = [n for n in names if any(fnmatch.fnmatch(n, p) for p in patterns)]
+
+    def wanted(name: str, pattern: str) -> bool:
+        if pattern.startswith("kind:"):
+            return kinds.get(name) == pattern[5:]
+        return fnmatch.fnmatch(name, pattern)
+
+    chosen = [n for n in names if any(wanted(n, p) for p in patterns)]
     if not chosen:
         raise SystemExit(f"--only matched no input; inputs are: {', '.join(names)}")
     return chosen
@@ -231,7 +255,7 @@ def make_inputs(work: Path, only: list[str] | None) -> list[BenchInput]:
     md2pdf = md2pdf_command()
     sheet = seed_sheet_name()
     inputs = []
-    for name in select_inputs(list(plan), only):
+    for name in select_inputs(list(plan), only, {name: kind for name, (_, kind) in plan.items()}):
         markdown, kind = plan[name]
         if kind == "scaled":
             write_scaled(markdown, int(name.rsplit("x", 1)[1]))
@@ -274,17 +298,53 @@ def write_scaled(path: Path, times: int) -> None:
 
 
 def write_concatenation(corpus: list[Path], path: Path, kb: int) -> None:
-    """The corpus files one after another (repeated if needed), cut at the last heading
-    (levels 2-4: the emoji sheet's long tail has no level-2 heading) before `kb` KB."""
-    text = "\n\n".join(p.read_text(encoding="utf-8") for p in corpus)
-    if not text:
+    """The corpus's sections shuffled together in proportion (each file's sections keep
+    their order and are spread evenly over the whole; repeated if needed), cut at a
+    section boundary before `kb` KB.
+
+    Every size then holds about the same share of each file, so the time per KB of 10 KB
+    and of 300 KB compare like with like: one file after another would make the small
+    sizes all Japanese and the large ones mostly emoji tables.
+    """
+    placed = []
+    for number, file in enumerate(corpus):
+        sections = corpus_sections(file.read_text(encoding="utf-8"))
+        total, offset = sum(len(s) for s in sections) or 1, 0
+        for section in sections:
+            placed.append(((offset + len(section) / 2) / total, number, section))
+            offset += len(section)
+    dealt = [section for *_, section in sorted(placed)]
+    if not dealt:
         raise SystemExit("the concat-N inputs need the corpus")
-    while len(text.encode()) < kb * 1024:
-        text += "\n\n" + text
-    cut = text.encode()[: kb * 1024].decode("utf-8", "ignore")
-    heading = max(cut.rfind("\n## "), cut.rfind("\n### "), cut.rfind("\n#### "))
+    limit, chosen, size = kb * 1024, [], 0
+    for section in itertools.cycle(dealt):
+        cost = len(section.encode()) + 2
+        if size + cost > limit:
+            if chosen:
+                break
+            section = section.encode()[:limit].decode("utf-8", "ignore")
+        chosen.append(section)
+        size += cost
     path.parent.mkdir(exist_ok=True)
-    path.write_text(cut[:heading] if heading > 0 else cut, encoding="utf-8")
+    path.write_text("\n\n".join(chosen), encoding="utf-8")
+
+
+SECTION_HEADING = re.compile(r"#{2,4} ")
+FENCE = re.compile(r"\s{0,3}(```|~~~)")
+
+
+def corpus_sections(text: str) -> list[str]:
+    """A note cut before each heading of levels 2-4 outside fenced code (the emoji sheet's
+    long tail has level-3 headings only); the part before the first heading is one too."""
+    sections: list[list[str]] = [[]]
+    fenced = False
+    for line in text.split("\n"):
+        if FENCE.match(line):
+            fenced = not fenced
+        if not fenced and SECTION_HEADING.match(line) and sections[-1]:
+            sections.append([])
+        sections[-1].append(line)
+    return ["\n".join(lines).strip("\n") for lines in sections if "".join(lines).strip()]
 
 
 def jinja_safe(markdown: Path, folder: Path) -> Path:
@@ -516,11 +576,19 @@ def jinja_problem(markdown: Path) -> str:
     return ""
 
 
-def benchmark(inputs: list[BenchInput], repeat: int, timeout: float, warm_up: bool = True) -> None:
+def benchmark(
+    inputs: list[BenchInput],
+    repeat: int,
+    timeout: float,
+    warm_up: bool = True,
+    warm_up_only: Sequence[str] | None = None,
+) -> None:
     """One untimed warm-up round, then `repeat` interleaved rounds.
 
-    The warm-up compiles bytecode and fills the OS file cache for everyone, and weeds out
-    contenders that fail, so a broken input does not cost `repeat` more failures.
+    The warm-up compiles bytecode and fills the OS file cache for everyone, and our user
+    cache (formulas, drawn SVGs, the last fitted size: what a second build of the same notes
+    finds), and weeds out contenders that fail, so a broken input does not cost `repeat`
+    more failures. `warm_up_only` limits it to some contenders (`--table`: ours).
     """
     rounds = [("warm-up", 0)] if warm_up else []
     rounds += [(f"{n}/{repeat}", n) for n in range(1, repeat + 1)]
@@ -528,6 +596,8 @@ def benchmark(inputs: list[BenchInput], repeat: int, timeout: float, warm_up: bo
         for inp in inputs:
             for contender in inp.contenders:
                 if contender.command is None or not contender.runnable:
+                    continue
+                if number == 0 and warm_up_only and contender.key not in warm_up_only:
                     continue
                 run = run_contender(contender, str(number), timeout)
                 state = "ok" if run.ok else f"FAILED ({contender.problem})"
@@ -796,10 +866,11 @@ print(json.dumps({"cold": cold, "rebuild": cpu() - before}))
 '''
 
 
-def run_probes(work: Path, timeout: float) -> list[str]:
+def run_probes(work: Path, timeout: float, inputs: list[BenchInput]) -> list[str]:
     """Two promises that are not a race with md2pdf: an unmeetable budget is reported after
-    at most one layout at the floor size, and a watch-mode rebuild costs ≤ 0.3× a cold build."""
-    lines = []
+    at most one layout at the floor size, and a watch-mode rebuild costs ≤ 0.3× a cold build;
+    and what a first build costs, with an empty user cache."""
+    lines = cold_cache_probe(work, timeout, inputs)
     concat = work / "concat" / f"concat-{CONCAT_KB[2]}.md"
     if concat.exists():
         out = work / "unmet.pdf"
@@ -838,6 +909,46 @@ def run_probes(work: Path, timeout: float) -> list[str]:
         )
     except (IndexError, ValueError, KeyError):
         lines.append(f"- watch-mode rebuild: the probe failed: {helper.stderr.strip()[-200:]}")
+    return lines
+
+
+def cold_cache_probe(work: Path, timeout: float, inputs: list[BenchInput]) -> list[str]:
+    """Ours once with an empty user cache, on the seed (fit 1) and the emoji sheet: the
+    timed rounds find the cache the warm-up filled (formulas, drawn SVGs, the fitted size),
+    as a second build of the same notes does; a first build pays for all of it."""
+    lines = []
+    for inp in inputs:
+        if inp.name not in ("seed", "emoji-cheat-sheet"):
+            continue
+        ours = inp.contender("ours")
+        if ours is None or ours.command is None or not ours.good_runs:
+            continue
+        cache = work / f"cold-cache-{inp.name}"
+        out = ours.output("cold")
+        log = out.with_suffix(".log")
+        command = [str(out) if part == "{out}" else part for part in ours.command]
+        saved = os.environ.get("XDG_CACHE_HOME")
+        os.environ["XDG_CACHE_HOME"] = str(cache)
+        try:
+            seconds, cpu, peak, code = run_child(command, ours.cwd, log, timeout)
+        finally:
+            if saved is None:
+                del os.environ["XDG_CACHE_HOME"]
+            else:
+                os.environ["XDG_CACHE_HOME"] = saved
+        text = log.read_text(encoding="utf-8", errors="replace")
+        layouts = len(re.findall(r"laying out at ", text))
+        peer = median_of(inp, "md2pdf", "cpu_seconds")
+        if inp.name == "seed":
+            nofit = next((i for i in inputs if i.name == "seed-nofit"), None)
+            peer = median_of(nofit, "md2pdf", "cpu_seconds") if nofit else None
+        lines.append(
+            f"- first build with an empty user cache ({inp.name}{', fit 1' if inp.fit else ''}): "
+            f"exit {code}, CPU {cpu:.2f} s (wall {seconds:.2f} s, {peak:.0f} MB"
+            f"{f', {layouts} layouts' if layouts else ''}); ÷ md2pdf's median CPU "
+            f"{fmt(ratio(cpu, peer), '.2f', '×')} (the timed rounds: "
+            f"{fmt(ours.median('cpu_seconds'))} s, cache filled by the warm-up)"
+        )
     return lines
 
 
@@ -905,13 +1016,16 @@ def report(
     load: tuple[float, float],
     probes: list[str],
     warm_up: bool = True,
+    warm_up_only: Sequence[str] | None = None,
 ) -> str:
+    warm_note = f" (for {', '.join(warm_up_only)} only)" if warm_up and warm_up_only else ""
     parts = [
         "# Benchmark: cheatsheet vs md2pdf vs raw WeasyPrint",
         "",
         *machine(load),
         f"- method: {repeat} timed repetition{'s' * (repeat != 1)}"
-        f"{' after one warm-up round' if warm_up else ', no warm-up round'}, "
+        f"{' after one warm-up round' if warm_up else ', no warm-up round'}"
+        f"{warm_note}, "
         "contenders interleaved; "
         "every run a cold process; medians of wall time and of peak RSS",
         "",
@@ -945,14 +1059,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="cheatsheet-bench-"))
     try:
-        load_start = os.getloadavg()[0]
+        load_start, started = os.getloadavg()[0], time.monotonic()
+        # Our user cache (formulas, drawn SVGs, fitted sizes) lives in the run's folder: the
+        # warm-up fills it, and nothing from earlier builds on this machine counts.
+        os.environ["XDG_CACHE_HOME"] = str(work / "user-cache")
         inputs = make_inputs(work, args.only)
-        benchmark(inputs, args.repeat, args.timeout, warm_up=not (args.quick or args.no_warm_up))
-        probes = [] if args.quick else run_probes(work, args.timeout)
+        warm_up = not args.no_warm_up
+        benchmark(inputs, args.repeat, args.timeout, warm_up, args.warm_up_only)
+        probes = [] if args.quick else run_probes(work, args.timeout, inputs)
         load = (load_start, os.getloadavg()[0])
         measure_pdfs(inputs)
-        warm_up = not (args.quick or args.no_warm_up)
-        text = report(inputs, args.repeat, load, probes, warm_up)
+        text = report(inputs, args.repeat, load, probes, warm_up, args.warm_up_only)
+        text += f"\nThe whole run took {(time.monotonic() - started) / 60:.1f} minutes.\n"
     finally:
         if args.keep:
             progress(f"outputs kept in {work}")

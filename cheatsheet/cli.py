@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from . import __version__
@@ -519,6 +518,8 @@ def build_all(sheets: list, quiet: bool = False) -> list[BuildResult]:
             return [build_sheet(sheets[0], progress=progress)]
         finally:
             progress.done()
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     workers = min(len(sheets), os.cpu_count() or 1)
     results: dict[str, BuildResult] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .decoding import MAX_FILE_BYTES, REPAIR, check_size, decode
+from .decoding import MAX_FILE_BYTES, check_size, decode, repair_config
 from .discovery import MARKDOWN_SUFFIXES, find_content_files
 from .errors import CheatsheetError
 from .frontmatter import KNOWN_KEYS as FRONT_MATTER_KEYS
@@ -22,11 +22,18 @@ from .sectioning import Section, SourceFile, scan, split_sections
 from .selection import select_sections
 from .slug import unique
 
+
+def __getattr__(name: str) -> Any:
+    """`REPAIR` (ftfy's settings) is made on first use: importing ftfy costs ~40 ms."""
+    if name == "REPAIR":
+        return repair_config()
+    raise AttributeError(name)
+
+
 __all__ = [
     "FRONT_MATTER_KEYS",
     "MARKDOWN_SUFFIXES",
     "MAX_FILE_BYTES",
-    "REPAIR",
     "Content",
     "Limits",
     "Section",

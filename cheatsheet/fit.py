@@ -92,8 +92,14 @@ def fit_font_size(
             # ones and runs out of layouts: keep each guess a third of the bracket from its
             # ends, so a bracket shrinks at least as fast as bisection.
             span = high - low
-            guess = _between(low, measured[low][0], high, measured[high][0], pages)
-            guess = _snap(min(max(guess, low + span / 3), high - span / 3))
+            if measured[low][0] >= pages * 0.97 and span <= 8 * STEP + 1e-9:
+                # The fit already fills the budget: the model can only say "here", which
+                # creeps up a third at a time and ran out of layouts one step short on a
+                # plateau of full pages. In a narrow bracket, bisect.
+                guess = _snap((low + high) / 2)
+            else:
+                guess = _between(low, measured[low][0], high, measured[high][0], pages)
+                guess = _snap(min(max(guess, low + span / 3), high - span / 3))
             if guess in (low, high):
                 guess = _snap((low + high) / 2)
             if guess in (low, high):
@@ -102,6 +108,8 @@ def fit_font_size(
             guess = size * (pages * TARGET_FILL / max(used, 1e-3)) ** (1 / exponent)
             if low is not None:  # the fill is lumpy: don't creep up by a step at a time
                 guess, stride = max(guess, low + stride), stride * 2
+            elif previous and len(measured) == 1:
+                guess = high - STEP  # the last answer just stopped fitting: one step down
             else:
                 guess, stride = min(guess, high - stride), stride * 2
             guess = _snap(min(max(guess, floor), ceiling))

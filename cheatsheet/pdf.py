@@ -503,6 +503,8 @@ class Renderer:
 
         self.config = config
         self._hinted: tuple[str | None, str] = (None, "")  # the last HTML, with layout hints
+        self._parsed: tuple[str | None, object] = (None, None)  # the last HTML laid out, parsed
+        self._images: dict = {}  # WeasyPrint's images, by URL, for every layout of the build
         self.font_config = FontConfiguration()
         self.fetcher = make_fetcher(
             allowed_roots, allow_remote=config.allow_remote, emoji_style=theme.emoji_style
@@ -525,6 +527,7 @@ class Renderer:
         """Lay out the document at one base font size (about a second for a full page)."""
         if self._hinted[0] is not html:
             self._hinted = (html, layout_hints(html))
+            self._images = {}  # a new build (watch mode): images may have changed on disk
         return self._render(self._hinted[1], font_size, extra_css)
 
     def balance_last_page(self, document, font_size: float, extra_css: str = ""):
@@ -584,15 +587,22 @@ class Renderer:
     def _render(self, html: str, font_size: float, extra_css: str):
         from weasyprint import CSS, HTML
 
+        if self._parsed[0] is not html:
+            # Parsed once per HTML: fitting lays the same HTML out at several sizes (~0.04 s
+            # of parsing, and the SVG parses, per layout); the image cache lasts the build, so
+            # balancing the last page and packing reuse it too.
+            parsed = HTML(
+                string=html, base_url=str(self.config.project) + os.sep, url_fetcher=self.fetcher
+            )
+            self._parsed = (html, parsed)
         settings = CSS(
             string=settings_css(self.config, font_size, html) + extra_css,
             font_config=self.font_config,
         )
-        document = HTML(
-            string=html, base_url=str(self.config.project) + os.sep, url_fetcher=self.fetcher
-        )
-        document = document.render(
-            stylesheets=[*self.stylesheets, settings], font_config=self.font_config
+        document = self._parsed[1].render(
+            stylesheets=[*self.stylesheets, settings],
+            font_config=self.font_config,
+            cache=self._images,
         )
         mark_continued_code(document)
         return document

@@ -5,18 +5,20 @@ Data flows one way; fitting re-runs only the layout with another font size.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import formulas
+from . import drawcache, fitcache, formulas, libraries
 from .config import SheetConfig, cache_folder
 from .content import Content, Limits, Section, load_content, select_sections
 from .errors import CheatsheetError, collecting, warn, where
 from .export import write_html
-from .fit import fit_auto, fit_font_size
+from .fit import STEP, FitResult, fit_auto, fit_font_size
 from .markdown import MarkdownRenderer
 from .page import SheetMeta, Theme, render_html, resolve_theme, sheet_meta
 from .pdf import Renderer, pdf_options, write_pdf
@@ -78,7 +80,7 @@ class SheetHtml:
 
 
 def build_html(config: SheetConfig, markdown: MarkdownRenderer | None = None) -> SheetHtml:
-    formulas.DISK_CACHE = cache_folder()
+    formulas.DISK_CACHE = drawcache.DISK_CACHE = cache_folder()
     content = load_config_content(config)
     sections = chosen_sections(config, content)
     renderer = markdown or MarkdownRenderer(safe=config.safe)
@@ -198,10 +200,29 @@ def build_sheet(
 ) -> BuildResult:
     """Build one sheet; every warning raised on the way ends up in `result.report.diagnostics`
     (collected per build, so parallel builds and watch-mode rebuilds never mix them)."""
-    with collecting() as diagnostics:
+    with collecting() as diagnostics, fewer_collections():
         result = _build_sheet(config, cache, progress)
     result.report.diagnostics = list(diagnostics)
     return result
+
+
+# Python's cyclic garbage collector scans the young objects every 700 allocations and the
+# whole heap every 100 young scans; a layout allocates millions of boxes that live until
+# the PDF is written, so the collector rescans a growing heap that holds almost no cycles
+# (measured: with the collector off, peak memory +1.5 %). Rarer collections during a build:
+# the emoji sheet 13.6 -> 11.2 s CPU, a 150 KB sheet 10.5 -> 8.7 s, the seed -5 %.
+BUILD_GC_THRESHOLDS = (100_000, 50, 1000)
+
+
+@contextlib.contextmanager
+def fewer_collections():
+    """Raise the collector's thresholds for one build, then put back the caller's."""
+    saved = gc.get_threshold()
+    gc.set_threshold(*BUILD_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
 
 
 def _build_sheet(
@@ -215,6 +236,8 @@ def _build_sheet(
     config = config.named(sheet.meta.title)  # an unnamed sheet is named after its title
     html, sections = sheet.html, sheet.sections
     theme = resolve_theme(config)
+    libraries.import_weasyprint()
+    drawcache.install()
     renderer = cache.renderer(config, theme, allowed_roots(config, sections))
     extra_css = print_css(config, sheet.meta)
     font_size, layouts = config.font_size, 1
@@ -223,11 +246,17 @@ def _build_sheet(
         say(f"laying out at {size:g} pt")
         return renderer.layout(html, size, extra_css + css)
 
-    previous, previous_used = cache.fitted.get(config, (None, None))
+    remembered = fitcache.sheet_key(config, theme.files) if config.fit else ""
+    previous, previous_used = (
+        cache.fitted.get(config)
+        or (fitcache.load(cache_folder(), remembered) if config.fit else None)
+        or (None, None)
+    )
     if config.fit == "auto":
         fitted = fit_auto(layout, config.fit_min, config.fit_max, previous)
         document, font_size, layouts = fitted.document, fitted.font_size, fitted.layouts
         cache.fitted[config] = (font_size, fitted.used)
+        remember_fit(remembered, fitted, max(config.fit_max, config.fit_min))
     elif config.fit:
         fitted = fit_font_size(
             layout,
@@ -242,6 +271,7 @@ def _build_sheet(
             raise _cannot_fit(config, len(fitted.document.pages), sections)
         document, font_size, layouts = fitted.document, fitted.font_size, fitted.layouts
         cache.fitted[config] = (font_size, fitted.used)
+        remember_fit(remembered, fitted, config.fit_max)
     else:
         document = layout(font_size)
 
@@ -314,6 +344,15 @@ def _build_sheet(
         report=report,
         extra_outputs=tuple(extra_outputs),
     )
+
+
+def remember_fit(key: str, fitted: FitResult, ceiling: float) -> None:
+    """Keep a fitted size for the next run when the search proved it: it is the ceiling,
+    or one step up was laid out and did not fit (the largest size that fits is chosen)."""
+    step_up = round(fitted.font_size + STEP, 2)
+    proved = fitted.font_size >= ceiling or any(size == step_up for size, *_ in fitted.tried)
+    if fitted.fits and proved:
+        fitcache.store(cache_folder(), key, fitted.font_size, fitted.used)
 
 
 def output_root(config: SheetConfig) -> Path | None:

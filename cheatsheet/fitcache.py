@@ -1,0 +1,82 @@
+"""The last fitted font size of each sheet, kept in the user's cache between runs.
+
+Fitting a sheet to its page budget takes 4-6 layouts from scratch, but the answer rarely
+moves between two builds of the same sheet: `fit.fit_font_size` settles in one layout when
+it is given the last answer and the pages of content it held (more content cannot make one
+step up fit), and in two or three after an edit that shrank the content. Watch mode keeps
+that answer in memory (`pipeline.BuildCache.fitted`); this keeps it on disk, so running
+`cheatsheet` again after an edit (or with nothing changed) is as quick.
+
+An answer is stored only when the search proved it (one step up was laid out and did not
+fit, or it is the ceiling), and it is looked up by everything that shapes the layout except
+the notes themselves: every sheet option but the output ones, the theme's files, and this
+program's and WeasyPrint's versions. A damaged or foreign entry is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from .config import SheetConfig
+
+# Options that change what is written, not how the sheet is laid out.
+NOT_LAYOUT = {"output", "html", "handout", "handout_sheet", "pdf_variant", "tagged", "strict"}
+NOT_LAYOUT |= {"given"}
+FORMAT = "1"
+
+
+def sheet_key(config: SheetConfig, theme_files: tuple[Path, ...]) -> str:
+    """Which sheet this is, as far as its layout goes (the notes' text excluded)."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(FORMAT.encode())
+    for field in dataclasses.fields(config):
+        if field.name not in NOT_LAYOUT:
+            digest.update(f"|{field.name}={getattr(config, field.name)!r}".encode())
+    for path in theme_files:
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+    for package in ("cheatsheet", "weasyprint"):
+        with contextlib.suppress(Exception):
+            digest.update(f"|{package} {version(package)}".encode())
+    return digest.hexdigest()
+
+
+def _path(folder: Path | None, key: str) -> Path | None:
+    return None if folder is None else folder / "fit" / f"{key[:32]}.json"
+
+
+def load(folder: Path | None, key: str) -> tuple[float, float] | None:
+    """(font size, pages of content it held) from the last proved fit, or None."""
+    path = _path(folder, key)
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("key") != key:
+        return None
+    size, used = data.get("font_size"), data.get("used")
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (size, used))
+    if not numbers or not (1 <= size <= 100 and 0 < used < 10_000):
+        return None
+    return float(size), float(used)
+
+
+def store(folder: Path | None, key: str, font_size: float, used: float) -> None:
+    """Keep a proved answer (atomically; a cache that cannot be written costs only time)."""
+    path = _path(folder, key)
+    if path is None:
+        return
+    text = json.dumps({"key": key, "font_size": font_size, "used": used})
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_text(text, encoding="utf-8")
+        os.replace(temp, path)

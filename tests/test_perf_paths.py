@@ -1,0 +1,265 @@
+"""The fast paths of issue #13 give the same results as the slow ones: drawn SVGs replayed
+from the cache, the remembered fitted size, the quick library lookup, the lazy ftfy, and the
+benchmark's inputs. In-process; no wall-clock bounds (timing lives in benchmarks/)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+from dataclasses import replace
+from pathlib import Path
+from unittest import mock
+
+import numpy
+import pypdfium2 as pdfium
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cheatsheet import drawcache, fit, fitcache, libraries
+from cheatsheet.decoding import MOJIBAKE_HINT, decode
+from conftest import CORPUS, ROOT, make_project, run_cli
+
+RED_CIRCLE = (
+    "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10'>"
+    "<circle cx='5' cy='5' r='4' fill='red' fill-opacity='0.8'/></svg>"
+)
+GRADIENT = (
+    "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10'>"
+    "<defs><linearGradient id='g'><stop offset='0' stop-color='blue'/>"
+    "<stop offset='1' stop-color='red'/></linearGradient></defs>"
+    "<rect width='10' height='10' fill='url(%23g)'/></svg>"
+)
+
+
+def pdf_of(body: str) -> bytes:
+    from weasyprint import HTML
+
+    libraries.import_weasyprint()
+    drawcache.install()
+    return HTML(string=f"<style>@page {{ size: 60mm 80mm }}</style>{body}").write_pdf()
+
+
+def pixels(pdf: bytes) -> numpy.ndarray:
+    page = pdfium.PdfDocument(io.BytesIO(pdf))[0]
+    return numpy.asarray(page.render(scale=2).to_pil().convert("RGB")).astype(int)
+
+
+@pytest.fixture
+def drawing_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(drawcache, "DISK_CACHE", tmp_path)
+    drawcache.clear_memory()
+    yield tmp_path
+    drawcache.clear_memory()
+
+
+def test_svg_drawn_once_stored_then_replayed_looks_the_same(drawing_cache):
+    body = "".join(f"<p><img src=\"{RED_CIRCLE}\" style='width: 8mm'></p>" for _ in range(3))
+    drawn = pdf_of(body)
+    stored = list((drawing_cache / "drawings").rglob("*.json"))
+    assert len(stored) == 1  # one image at one size
+    entry = json.loads(stored[0].read_text())
+    assert " f" in entry["operators"] or "\nf" in entry["operators"]  # a filled path
+    assert entry["states"] == {"a0.8": {"ca": 0.8}}  # its alpha, kept with it
+    assert drawn.count(b"/Subtype /Form") == 1  # first use in place, then one shared form
+    drawcache.clear_memory()  # a new process: only the disk is left
+    replayed = pdf_of(body)
+    assert numpy.abs(pixels(drawn) - pixels(replayed)).max() <= 8
+    red = (pixels(replayed)[:, :, 0] > 200) & (pixels(replayed)[:, :, 1] < 120)
+    assert red.sum() > 1000  # and the circles are there
+
+
+def test_damaged_or_foreign_cache_entries_are_drawn_afresh(drawing_cache):
+    body = f"<p><img src=\"{RED_CIRCLE}\" style='width: 8mm'></p>"
+    good = pixels(pdf_of(body))
+    (entry,) = (drawing_cache / "drawings").rglob("*.json")
+    data = json.loads(entry.read_text())
+    for damage in (
+        "not json",
+        json.dumps({**data, "key": "another image"}),
+        json.dumps({**data, "operators": "0 0 m endstream"}),
+        json.dumps({**data, "states": {"s0": {"SMask": 1}}}),
+    ):
+        entry.write_text(damage)
+        drawcache.clear_memory()
+        assert numpy.abs(pixels(pdf_of(body)) - good).max() <= 8
+
+
+def test_svg_needing_other_resources_is_not_stored_and_still_drawn(drawing_cache):
+    pdf = pdf_of(f"<p><img src=\"{GRADIENT}\" style='width: 20mm'></p>")
+    assert not list((drawing_cache / "drawings").rglob("*.json"))
+    page = pixels(pdf)
+    blue = (page[:, :, 2] > 150) & (page[:, :, 0] < 100)
+    red = (page[:, :, 0] > 150) & (page[:, :, 2] < 100)
+    assert blue.sum() > 100 and red.sum() > 100  # the gradient runs blue to red
+
+
+def test_fitted_size_is_remembered_and_a_rebuild_takes_one_layout(tmp_path):
+    project = make_project(tmp_path, {"content/n.md": "# T\n\n## A\n\n" + "Words here. " * 400})
+    first = run_cli("-C", project, "--fit", "1", "--report", "json", "-o", project / "a.pdf")
+    again = run_cli("-C", project, "--fit", "1", "--report", "json", "-o", project / "b.pdf")
+    one, two = json.loads(first.out), json.loads(again.out)
+    assert one["layouts"] >= 2 and two["layouts"] == 1
+    assert one["font_size"] == two["font_size"] and two["pages"] == 1
+    # Other notes in the same project are another sheet as far as the text goes, but the
+    # same sheet's key: the remembered size is only a start, and the answer is still proved.
+    (project / "content" / "n.md").write_text("# T\n\n## A\n\n" + "Words here. " * 900)
+    grown = json.loads(
+        run_cli("-C", project, "--fit", "1", "--report", "json", "-o", project / "c.pdf").out
+    )
+    assert grown["pages"] == 1 and grown["font_size"] < one["font_size"]
+
+
+def test_sheet_key_follows_layout_options_not_outputs(tmp_path):
+    from cheatsheet.config import load_project
+
+    config = load_project(ROOT, None, {}).base
+    theme = (ROOT / "cheatsheet" / "styles" / "base.css",)
+    key = fitcache.sheet_key(config, theme)
+    assert fitcache.sheet_key(replace(config, output="elsewhere.pdf", html=True), theme) == key
+    assert fitcache.sheet_key(replace(config, columns=3), theme) != key
+    assert fitcache.sheet_key(replace(config, fit_max=12.0), theme) != key
+
+
+def test_fit_cache_ignores_damaged_entries(tmp_path):
+    fitcache.store(tmp_path, "k" * 64, 9.4, 0.93)
+    assert fitcache.load(tmp_path, "k" * 64) == (9.4, 0.93)
+    assert fitcache.load(tmp_path, "j" * 64) is None
+    path = tmp_path / "fit" / f"{'k' * 32}.json"
+    for damage in ("{", '{"key": "other"}', json.dumps({"key": "k" * 64, "font_size": "9"})):
+        path.write_text(damage)
+        assert fitcache.load(tmp_path, "k" * 64) is None
+    path.write_text(json.dumps({"key": "k" * 64, "font_size": 1e9, "used": 1}))
+    assert fitcache.load(tmp_path, "k" * 64) is None
+
+
+def test_unmeetable_budget_is_not_remembered(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    args = ("--content", CORPUS / "ds-interviews-theory.md", "--fit", "1", "-o", tmp_path / "x")
+    if not CORPUS.is_dir():
+        pytest.skip("needs the shared corpus")
+    assert run_cli(*args).code == 2
+    assert not list((tmp_path / "cache").rglob("fit/*.json"))
+
+
+def fake(content: float, exponent: float, lumps: int, calls: list[float]):
+    class Document:
+        def __init__(self, used: float):
+            self.used = used
+            self.pages = [None] * max(1, -int(-used // 1))
+
+    def layout(size: float):
+        calls.append(size)
+        return Document(-(-content * size**exponent * lumps // 1) / lumps)
+
+    return layout
+
+
+def search(content, exponent, lumps, budget, previous=None, previous_used=None):
+    calls: list[float] = []
+    with mock.patch.object(fit, "used_pages", lambda document: document.used):
+        result = fit.fit_font_size(
+            fake(content, exponent, lumps, calls), budget, 6.5, 11.0, 7.5, previous, previous_used
+        )
+    return result, calls
+
+
+def test_fit_no_longer_runs_out_of_layouts_on_a_full_plateau():
+    """A lumpy fill that is exactly one page from 10.2 to 10.9 pt: the search used to creep
+    up from 10.2 and stop at 10.8 after seven layouts (hypothesis found it)."""
+    result, calls = search(0.021688091856954403, 1.6015625, 8, 1)
+    assert result.font_size == 10.9 and len(calls) <= fit.MAX_LAYOUTS
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    content=st.floats(0.002, 0.1),
+    exponent=st.floats(1.6, 2.6),
+    lumps=st.integers(8, 40),
+    growth=st.floats(1.0, 1.05),
+)
+def test_refit_after_a_small_addition_finds_the_same_answer_as_a_cold_search(
+    content, exponent, lumps, growth
+):
+    cold, _ = search(content, exponent, lumps, 1)
+    if not cold.fits:
+        return
+    warm, calls = search(content * growth, exponent, lumps, 1, cold.font_size, cold.used)
+    best, _ = search(content * growth, exponent, lumps, 1)
+    assert warm.font_size == best.font_size or not best.fits
+    if best.fits and best.font_size == round(cold.font_size - fit.STEP, 2):
+        assert len(calls) == 2  # one step down first: it fits, and the step above did not
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux library names")
+def test_quick_library_lookup_finds_what_weasyprint_needs():
+    assert re.fullmatch(r"libpango-1\.0\.so\.\d+", libraries.find_library_quickly("pango-1.0"))
+    assert libraries.find_library_quickly("no-such-library-anywhere") is None
+    libraries.import_weasyprint()
+    libraries.import_weasyprint()  # idempotent
+    import weasyprint
+
+    assert weasyprint.HTML(string="<p>x</p>").write_pdf().startswith(b"%PDF")
+
+
+@given(st.text(min_size=1, max_size=8).filter(lambda t: not t.isascii()))
+def test_every_mojibake_is_noticed_before_ftfy_is_needed(text):
+    encoded = text.encode("utf-8", errors="ignore")
+    for codec in ("latin-1", "cp1252"):
+        try:
+            damaged = encoded.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        assert MOJIBAKE_HINT.search(damaged) is not None
+
+
+def test_mojibake_is_still_repaired_and_clean_text_left_alone(tmp_path):
+    assert decode("Rocket ðŸš€ here\n".encode(), tmp_path / "n.md") == "Rocket 🚀 here\n"
+    clean = "Plain text, 日本語, ÄÖÜ — “quotes”\n"
+    assert decode(clean.encode(), tmp_path / "n.md") == clean
+
+
+def test_benchmark_concatenations_keep_the_mix_and_the_size(tmp_path):
+    if not CORPUS.is_dir():
+        pytest.skip("needs the shared corpus")
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import run
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    corpus = sorted(CORPUS.glob("*.md"))
+    shares = {}
+    for kb in (50, 300):
+        path = tmp_path / f"c{kb}.md"
+        run.write_concatenation(corpus, path, kb)
+        size = path.stat().st_size
+        assert 0.95 * kb * 1024 <= size <= kb * 1024
+        text = path.read_text(encoding="utf-8")
+        assert text.count("```") % 2 == 0  # never cut inside a code block
+        shares[kb] = text.count("|") / len(text)  # tables: the emoji sheet's share
+    assert shares[300] == pytest.approx(shares[50], rel=0.25)
+
+
+def test_benchmark_sections_are_not_cut_inside_code():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import run
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    text = "intro\n\n## A\n\n```sh\n## not a heading\n```\n\n### B\n\nend"
+    assert run.corpus_sections(text) == [
+        "intro",
+        "## A\n\n```sh\n## not a heading\n```",
+        "### B\n\nend",
+    ]
+
+
+def test_emoji_responses_say_svg():
+    from cheatsheet.sandbox import make_fetcher
+
+    libraries.import_weasyprint()
+    fetcher = make_fetcher([Path(ROOT)])
+    response = fetcher.fetch("emoji:1F680")
+    assert response.content_type == "image/svg+xml" and response.read().startswith(b"<svg")
