@@ -263,3 +263,17 @@ def test_emoji_responses_say_svg():
     fetcher = make_fetcher([Path(ROOT)])
     response = fetcher.fetch("emoji:1F680")
     assert response.content_type == "image/svg+xml" and response.read().startswith(b"<svg")
+
+
+def test_sheet_key_changes_when_a_project_template_is_edited(tmp_path):
+    """A remembered size found with the old template must not be reused with a new one."""
+    from cheatsheet.config import load_project
+
+    project = make_project(tmp_path, {"content/a.md": "## A\n\ntext\n"})
+    config = load_project(project, None, {}).base
+    theme = (ROOT / "cheatsheet" / "styles" / "base.css",)
+    key = fitcache.sheet_key(config, theme)
+    assert fitcache.sheet_key(config, theme) == key
+    (project / "templates").mkdir()
+    (project / "templates" / "sheet.html.j2").write_text("{{ body }}")
+    assert fitcache.sheet_key(config, theme) != key
