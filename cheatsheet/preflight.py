@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .errors import Diagnostic
-from .pdf import MOVABLE_BLOCK
+from .pdf import MEDIUM_BLOCK, MEDIUM_BLOCK_SIDE, MOVABLE_BLOCK
 from .scripts import describe
 
 PX_TO_PT = 0.75
@@ -371,6 +371,12 @@ def _replace(place: _Place, section: str) -> _Place:
     return _Place(place.page, place.left, place.right, place.top, place.bottom, section)
 
 
+def _code_lines(pre: Any) -> int:
+    """How many lines a code block holds: its `.cl` line spans, else its newlines."""
+    spans = sum(1 for e in pre.iter() if "cl" in (e.get("class") or "").split())
+    return spans or "".join(pre.itertext()).strip("\n").count("\n") + 1
+
+
 def _check_splits(fragments: dict[int, list[tuple[_Place, Any]]], report: Report) -> None:
     """A code block or table in several columns, though it is short enough to move whole."""
     for pieces in fragments.values():
@@ -378,8 +384,13 @@ def _check_splits(fragments: dict[int, list[tuple[_Place, Any]]], report: Report
             continue
         height = sum(box.margin_height() for _, box in pieces)
         first_place, first_box = pieces[0]
-        # Blocks taller than this may break on purpose, to keep columns full (pdf.py).
-        if height <= MOVABLE_BLOCK * (first_place.bottom - first_place.top):
+        # Blocks taller than this may break on purpose, to keep columns full (sheetcss.py):
+        # code blocks of 2 * MEDIUM_BLOCK_SIDE lines from MEDIUM_BLOCK of a column, the
+        # others from MOVABLE_BLOCK.
+        code = first_box.element_tag == "pre"
+        lines = _code_lines(first_box.element) if code else 0
+        limit = MEDIUM_BLOCK if lines >= 2 * MEDIUM_BLOCK_SIDE else MOVABLE_BLOCK
+        if height <= limit * (first_place.bottom - first_place.top):
             report.split_blocks.append(
                 Problem(
                     "split_blocks",
