@@ -371,8 +371,14 @@ def _replace(place: _Place, section: str) -> _Place:
     return _Place(place.page, place.left, place.right, place.top, place.bottom, section)
 
 
-def _code_lines(pre: Any) -> int:
-    """How many lines a code block holds: its `.cl` line spans, else its newlines."""
+def _lines_or_rows(tag: str, element: Any) -> int:
+    """How many lines a code block holds (its `.cl` line spans, else its newlines), or how
+    many body rows a table holds; 0 for anything else."""
+    if tag == "table":
+        return sum(1 for body in element.iter("tbody") for row in body if row.tag == "tr")
+    if tag != "pre":
+        return 0
+    pre = element
     spans = sum(1 for e in pre.iter() if "cl" in (e.get("class") or "").split())
     return spans or "".join(pre.itertext()).strip("\n").count("\n") + 1
 
@@ -385,10 +391,9 @@ def _check_splits(fragments: dict[int, list[tuple[_Place, Any]]], report: Report
         height = sum(box.margin_height() for _, box in pieces)
         first_place, first_box = pieces[0]
         # Blocks taller than this may break on purpose, to keep columns full (sheetcss.py):
-        # code blocks of 2 * MEDIUM_BLOCK_SIDE lines from MEDIUM_BLOCK of a column, the
-        # others from MOVABLE_BLOCK.
-        code = first_box.element_tag == "pre"
-        lines = _code_lines(first_box.element) if code else 0
+        # code blocks and tables of 2 * MEDIUM_BLOCK_SIDE lines or body rows from
+        # MEDIUM_BLOCK of a column, the others from MOVABLE_BLOCK.
+        lines = _lines_or_rows(first_box.element_tag, first_box.element)
         limit = MEDIUM_BLOCK if lines >= 2 * MEDIUM_BLOCK_SIDE else MOVABLE_BLOCK
         if height <= limit * (first_place.bottom - first_place.top):
             report.split_blocks.append(

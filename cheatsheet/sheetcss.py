@@ -77,9 +77,17 @@ def settings_css(config: SheetConfig, font_size: float, html: str | None = None)
         + indent_css()
         + wrap_mark_css(code_chars_per_line(config, font_size))
         + long_block_css(*rows_per_column(config, font_size, MOVABLE_BLOCK))
-        + medium_code_css(
+        + medium_block_css(
+            "pre",
+            ".cl",
             rows_per_column(config, font_size, MEDIUM_BLOCK)[1],
             rows_per_column(config, font_size, MOVABLE_BLOCK)[1],
+        )
+        + medium_block_css(
+            "table",
+            "tbody > tr",
+            rows_per_column(config, font_size, MEDIUM_BLOCK)[0],
+            rows_per_column(config, font_size, MOVABLE_BLOCK)[0],
         )
         + continued_mark_css(rows_per_column(config, font_size, MEDIUM_BLOCK)[1])
         + long_item_css(prose_chars_per_line(config, font_size) * LONG_ITEM_LINES)
@@ -207,10 +215,12 @@ def long_block_css(table_rows: float, code_lines: float) -> str:
     return ", ".join(selectors) + " { break-inside: auto; }\n"
 
 
-def medium_code_css(min_lines: float, movable_lines: float) -> str:
-    """Let code blocks between `min_lines` and `movable_lines` break, keeping
-    MEDIUM_BLOCK_SIDE lines on each side (buckets of 5 lines: `pre.lines-N` holds N to N+4)."""
+def medium_block_css(block: str, line: str, min_lines: float, movable_lines: float) -> str:
+    """Let blocks (`pre` with `.cl` lines, `table` with `tbody > tr` rows) between
+    `min_lines` and `movable_lines` break, keeping MEDIUM_BLOCK_SIDE lines or rows on each
+    side (buckets of 5: `pre.lines-N` and `table.rows-N` hold N to N+4)."""
     side = MEDIUM_BLOCK_SIDE
+    kind = "lines" if block == "pre" else "rows"
     buckets = [
         n
         for n in range(0, MAX_BUCKET + 1, 5)
@@ -218,10 +228,10 @@ def medium_code_css(min_lines: float, movable_lines: float) -> str:
     ]
     if not buckets:
         return ""
-    blocks = ", ".join(f"pre.lines-{n}" for n in buckets)
+    blocks = ", ".join(f"{block}.{kind}-{n}" for n in buckets)
     # no break after the first side - 1 lines nor before the last side - 1
-    heads = ", ".join(f"pre.lines-{n} .cl:nth-child(-n+{side - 1})" for n in buckets)
-    tails = ", ".join(f"pre.lines-{n} .cl:nth-last-child(-n+{side - 1})" for n in buckets)
+    heads = ", ".join(f"{block}.{kind}-{n} {line}:nth-child(-n+{side - 1})" for n in buckets)
+    tails = ", ".join(f"{block}.{kind}-{n} {line}:nth-last-child(-n+{side - 1})" for n in buckets)
     return (
         f"{blocks} {{ break-inside: auto; }}\n"
         f"{heads} {{ break-after: avoid; }}\n{tails} {{ break-before: avoid; }}\n"
