@@ -24,6 +24,9 @@ from .page import Theme
 from .sandbox import make_fetcher
 from .sheetcss import (  # noqa: F401 - settings_css, FULL_COLUMNS_CSS: used by export, tests
     FULL_COLUMNS_CSS,
+    MAX_ITEM_CHARS,
+    MEDIUM_BLOCK,
+    MEDIUM_BLOCK_SIDE,
     MOVABLE_BLOCK,
     balance_css,
     settings_css,
@@ -456,6 +459,27 @@ LONE_BOLD = re.compile(r"\s*<(strong|b)>[^<]*</\1>\s*:?\s*")
 EMOJI_AT_LINE_END = re.compile(r" (<img class=\"emoji\"[^>]*>)(?=\s*(?:</|<br))")
 
 
+ITEM_END = re.compile(r"<(?:/li|li|ul|ol|dl|pre|table|div)\b")
+ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def item_lengths(html: str) -> str:
+    """Each list item gets its own text's length (`li.chars-N`, steps of 50; nested lists,
+    code and tables not counted), so the style can let long items break across columns
+    (`long_item_css`) while short ones stay whole."""
+    out, position = [], 0
+    while (start := html.find("<li>", position)) != -1:
+        end = ITEM_END.search(html, start + 4)
+        stop = end.start() if end else len(html)
+        text = ANY_TAG.sub("", html[start + 4 : stop])
+        chars = min(len(" ".join(text.split())) // 50 * 50, MAX_ITEM_CHARS)
+        out.append(html[position:start])
+        out.append(f'<li class="chars-{chars}">')
+        position = start + 4
+    out.append(html[position:])
+    return "".join(out)
+
+
 def layout_hints(html: str) -> str:
     """Markup the layout rules need: manual breaks, pseudo-headings, emoji kept on the line.
 
@@ -471,6 +495,7 @@ def layout_hints(html: str) -> str:
     html = page_breaks(html)
     html = header_rows(html)
     html = EMOJI_AT_LINE_END.sub("\u00a0\\1", html)
+    html = item_lengths(html)
     out, position = [], 0
     while (start := html.find("<p>", position)) != -1:
         end = html.find("</p>", start)

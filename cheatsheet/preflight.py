@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .errors import Diagnostic
-from .pdf import MOVABLE_BLOCK
+from .pdf import MEDIUM_BLOCK, MEDIUM_BLOCK_SIDE, MOVABLE_BLOCK
 from .scripts import describe
 
 PX_TO_PT = 0.75
@@ -371,6 +371,18 @@ def _replace(place: _Place, section: str) -> _Place:
     return _Place(place.page, place.left, place.right, place.top, place.bottom, section)
 
 
+def _lines_or_rows(tag: str, element: Any) -> int:
+    """How many lines a code block holds (its `.cl` line spans, else its newlines), or how
+    many body rows a table holds; 0 for anything else."""
+    if tag == "table":
+        return sum(1 for body in element.iter("tbody") for row in body if row.tag == "tr")
+    if tag != "pre":
+        return 0
+    pre = element
+    spans = sum(1 for e in pre.iter() if "cl" in (e.get("class") or "").split())
+    return spans or "".join(pre.itertext()).strip("\n").count("\n") + 1
+
+
 def _check_splits(fragments: dict[int, list[tuple[_Place, Any]]], report: Report) -> None:
     """A code block or table in several columns, though it is short enough to move whole."""
     for pieces in fragments.values():
@@ -378,8 +390,12 @@ def _check_splits(fragments: dict[int, list[tuple[_Place, Any]]], report: Report
             continue
         height = sum(box.margin_height() for _, box in pieces)
         first_place, first_box = pieces[0]
-        # Blocks taller than this may break on purpose, to keep columns full (pdf.py).
-        if height <= MOVABLE_BLOCK * (first_place.bottom - first_place.top):
+        # Blocks taller than this may break on purpose, to keep columns full (sheetcss.py):
+        # code blocks and tables of 2 * MEDIUM_BLOCK_SIDE lines or body rows from
+        # MEDIUM_BLOCK of a column, the others from MOVABLE_BLOCK.
+        lines = _lines_or_rows(first_box.element_tag, first_box.element)
+        limit = MEDIUM_BLOCK if lines >= 2 * MEDIUM_BLOCK_SIDE else MOVABLE_BLOCK
+        if height <= limit * (first_place.bottom - first_place.top):
             report.split_blocks.append(
                 Problem(
                     "split_blocks",

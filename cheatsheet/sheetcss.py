@@ -77,7 +77,20 @@ def settings_css(config: SheetConfig, font_size: float, html: str | None = None)
         + indent_css()
         + wrap_mark_css(code_chars_per_line(config, font_size))
         + long_block_css(*rows_per_column(config, font_size, MOVABLE_BLOCK))
-        + continued_mark_css(rows_per_column(config, font_size, MOVABLE_BLOCK)[1])
+        + medium_block_css(
+            "pre",
+            ".cl",
+            rows_per_column(config, font_size, MEDIUM_BLOCK)[1],
+            rows_per_column(config, font_size, MOVABLE_BLOCK)[1],
+        )
+        + medium_block_css(
+            "table",
+            "tbody > tr",
+            rows_per_column(config, font_size, MEDIUM_BLOCK)[0],
+            rows_per_column(config, font_size, MOVABLE_BLOCK)[0],
+        )
+        + continued_mark_css(rows_per_column(config, font_size, MEDIUM_BLOCK)[1])
+        + long_item_css(prose_chars_per_line(config, font_size) * LONG_ITEM_LINES)
         + FULL_COLUMNS_CSS
         + art_css(
             column_pt(config),
@@ -136,6 +149,14 @@ def rows_per_column(
 # it does not fit (wasting at most that much of a column); a taller one breaks at a line or
 # row boundary instead, so columns stay full (issue #14, "full columns").
 MOVABLE_BLOCK = 0.15
+# A code block between this fraction of a column and MOVABLE_BLOCK, of at least
+# 2 * MEDIUM_BLOCK_SIDE lines, may break too, keeping MEDIUM_BLOCK_SIDE lines on each side
+# (a short block split 2 + 2 reads as two fragments; 3 + 3 still reads as one block).
+MEDIUM_BLOCK = 0.06
+MEDIUM_BLOCK_SIDE = 3
+# A list item longer than about this many lines may break across columns (two lines on
+# each side, the paragraph's orphans and widows); a shorter one stays whole.
+LONG_ITEM_LINES = 4.5
 
 # Breaking rules that keep columns full and text together (issue #14, items 2 and 5):
 # - a breakable code block or table keeps at least two lines or rows on each side of a
@@ -192,6 +213,50 @@ def long_block_css(table_rows: float, code_lines: float) -> str:
     if not selectors:
         return ""
     return ", ".join(selectors) + " { break-inside: auto; }\n"
+
+
+def medium_block_css(block: str, line: str, min_lines: float, movable_lines: float) -> str:
+    """Let blocks (`pre` with `.cl` lines, `table` with `tbody > tr` rows) between
+    `min_lines` and `movable_lines` break, keeping MEDIUM_BLOCK_SIDE lines or rows on each
+    side (buckets of 5: `pre.lines-N` and `table.rows-N` hold N to N+4)."""
+    side = MEDIUM_BLOCK_SIDE
+    kind = "lines" if block == "pre" else "rows"
+    buckets = [
+        n
+        for n in range(0, MAX_BUCKET + 1, 5)
+        if n + 4 >= max(min_lines, 2 * side) and n < movable_lines
+    ]
+    if not buckets:
+        return ""
+    blocks = ", ".join(f"{block}.{kind}-{n}" for n in buckets)
+    # no break after the first side - 1 lines nor before the last side - 1
+    heads = ", ".join(f"{block}.{kind}-{n} {line}:nth-child(-n+{side - 1})" for n in buckets)
+    tails = ", ".join(f"{block}.{kind}-{n} {line}:nth-last-child(-n+{side - 1})" for n in buckets)
+    return (
+        f"{blocks} {{ break-inside: auto; }}\n"
+        f"{heads} {{ break-after: avoid; }}\n{tails} {{ break-before: avoid; }}\n"
+    )
+
+
+def prose_chars_per_line(config: SheetConfig, font_size: float) -> float:
+    """About how many characters of body text fit on a line of one column (Fira Sans
+    Condensed averages about 0.45 em a character; CJK text is wider, so its items are
+    counted short and stay whole more often)."""
+    return column_pt(config) / (PROSE_ADVANCE * font_size)
+
+
+PROSE_ADVANCE = 0.45
+
+
+def long_item_css(min_chars: float) -> str:
+    """Let list items of at least `min_chars` characters break (`li.chars-N`, steps of 50)."""
+    buckets = [n for n in range(0, MAX_ITEM_CHARS + 1, 50) if n >= min_chars]
+    if not buckets:
+        return ""
+    return ", ".join(f"li.chars-{n}" for n in buckets) + " { break-inside: auto; }\n"
+
+
+MAX_ITEM_CHARS = 2000
 
 
 def wrap_mark_css(chars_per_line: float) -> str:

@@ -13,8 +13,9 @@ LEFT = 6 * MM
 
 
 def notes() -> str:
-    code = "\n".join(f"step_{i} = run({i})" for i in range(9))
-    blocks = [f"## Block {n}\n\n```python\n{code}\n```\n" for n in range(12)]
+    # admonitions: blocks that never break, so they leave room at the column feet
+    code = "\n".join(f"    step_{i} = run({i})  " for i in range(9))
+    blocks = [f"## Block {n}\n\n!!! note\n{code}\n" for n in range(12)]
     return "\n".join(blocks) + "\n## Tiny\n\nzebra note\n"
 
 
