@@ -1,12 +1,18 @@
 """Where a long code line may wrap, and which blocks shrink instead of wrapping.
 
-Break opportunities: WeasyPrint cannot wrap a word that spans several inline boxes
-(Kozea/WeasyPrint#1614), so Pygments' token spans need explicit `<wbr>` between them. Placed
-at every boundary they let a line wrap before `)` or `,` and leave a continuation line that
-holds only `):`, or split `10.0.0.1` into `10.0` and `.0.1`. A person wraps at spaces and
-after an opening bracket or an operator, never before closing punctuation, inside a dotted
-name or inside a number; these are the rules below. `overflow-wrap: anywhere` (base.css)
-stays as the last resort for a single token longer than the line.
+Break opportunities: a person wraps a code line at its spaces and after an opening bracket
+or a comma; never before closing punctuation (no continuation line holding
+only `):`), never inside a number, a flag (`--no-cache-dir`), a short path or an address,
+never after a sign (`-1`), and never leaves the last few characters (`2` of `limit=2`) on a
+line of their own; a comment's `#` stays with its first word and a short comment wraps
+whole; Korean words stay whole. Two things stand in the way. WeasyPrint cannot wrap a word
+that spans several inline boxes (Kozea/WeasyPrint#1614), so a break between Pygments' token
+spans needs an explicit `<wbr>`. And inside a run of text it follows Unicode line breaking
+(UAX #14), which breaks after a hyphen-minus or a slash, between Hangul syllables and so on:
+runs that hold such a character and must not break are set in `<span class="nobr">`
+(`white-space: nowrap`). Neither changes the text, so code copied from the PDF is the
+source. Past MAX_GLUED characters without a break, a dot, slash or the like becomes a break
+point too; `overflow-wrap: anywhere` (base.css) stays as the last resort for a longer run.
 
 Shrinking: an aligned table, a tree or ASCII art read wrong when wrapped. Such blocks get the
 class `art` and the length of their longest line (`m53`: 53 characters); the layout stage
@@ -19,16 +25,223 @@ not art: the comments are left out before looking for aligned columns.
 from __future__ import annotations
 
 import html as html_module
+import itertools
+import math
 import re
+import unicodedata
 
-# A token span directly followed by another (not a line span `cl`): the candidates.
-_TOKEN_PAIR = re.compile(
-    r'(<span class="(?!cl)[^"]*">)([^<]*)</span>(?=<span class="(?!cl)[^"]*">([^<]*)</span>)'
-)
-_CLOSING = tuple(")]},:;.")
-_GLUE_AFTER = tuple(".")
-_NUMBER_PART = re.compile(r"[\d.]")
-_WORD = re.compile(r"\w")
+# A code line (`_code_lines` in markdown.py): flat token spans and bare text, nothing nested.
+# Each alternative starts with a different character, so the pattern cannot backtrack.
+_LINE = re.compile(r'(<span class="cl[^"]*">)((?:<span class="[^"]*">[^<]*</span>|[^<])*)</span>')
+_PIECE = re.compile(r'<span class="([^"]*)">([^<]*)</span>|([^<]+)')
+_COMMENT_CLASSES = {"c", "c1", "cm", "ch", "cs", "cd"}
+# A comment in a block Pygments did not lex (or lexed as text): `#` or `//` after a space.
+_BARE_COMMENT = re.compile(r"(?:^|(?<=\s))(?:#|//)(?=\s|$)")
+
+# Never a break before these (closing punctuation, CJK closing marks included).
+_CLOSING = set(")]},:;.") | set("，。、）」』】！？：；")
+_OPENING = set("([{")
+# A break may follow these (when what comes next is not closing punctuation or more of
+# the same operator).
+_BREAK_AFTER = set(",;|&")
+_OPERATOR = set("=<>!|&")
+# Inside a run longer than MAX_GLUED with nothing better, these may end a line too.
+_LAST_RESORT_AFTER = set("./?:-=&(")
+# Characters around which Unicode line breaking (UAX #14, which WeasyPrint follows) may
+# break inside a run of text: hyphen-minus, slash, `}`, `!`, `?`, `+`, `$`, `%`, `\`, `|`,
+# and scripts written without spaces. A run holding one is set `white-space: nowrap`.
+_RISKY = set("-/}!?+$%\\|~")
+# The last few characters of a line never make a continuation line of their own.
+TAIL = 8
+# A trailing comment this short wraps as a whole; a longer one keeps `#` with its first word.
+SHORT_COMMENT = 20
+
+
+def _is_cjk(char: str) -> bool:
+    """Han and kana: lines may break between any two (Korean keeps its words whole)."""
+    code = ord(char)
+    return 0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x3FFFF
+
+
+def _is_hangul(char: str) -> bool:
+    code = ord(char)
+    return 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F
+
+
+def _digit_at(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and text[index].isdigit()
+
+
+def _may_break_at(text: str, p: int) -> bool:
+    """May a line wrap before `text[p]` (both neighbours not spaces) where a person would:
+    after an opening bracket or a comma, between CJK characters; never before
+    closing punctuation, after a sign or inside a number."""
+    a, b = text[p - 1], text[p]
+    if b in _CLOSING:
+        return False
+    if _is_cjk(a) or _is_cjk(b):
+        return not (_is_hangul(a) or _is_hangul(b))
+    if a in _OPENING:
+        # `$(`, `${`, `@(`: shell substitutions stay whole, and so do `([`
+        return b not in _OPENING and (p < 2 or text[p - 2] not in "$@")
+    if a in _BREAK_AFTER:
+        return b not in _OPERATOR and not (a == "," and _digit_at(text, p - 2) and b.isdigit())
+    return False
+
+
+def _may_break_as_last_resort_at(text: str, p: int) -> bool:
+    """Inside a long run (a dotted name, a path, a URL): after a dot, slash or the like,
+    never inside a number (`10.0.0.1`, `0/24`), never after a sign (`-1`) or inside `--`."""
+    a, b = text[p - 1], text[p]
+    if b in _CLOSING or a not in _LAST_RESORT_AFTER or b in "/-":
+        return False
+    if a in "./:" and _digit_at(text, p - 2) and b.isdigit():
+        return False
+    if a == "-":
+        return text[p - 2 : p - 1].isalnum() and not b.isdigit()
+    return True
+
+
+def _may_break(before: str, after: str) -> bool:
+    """May a line wrap between a token ending with `before` and one starting with `after`?"""
+    if not before or not after:
+        return True
+    text = before + after
+    p = len(before)
+    return text[p - 1].isspace() or (not after[0].isspace() and _may_break_at(text, p))
+
+
+# A dotted name with its call bracket (`torch.nn.utils.clip_grad_norm_(`) kept whole can be
+# longer than a narrow column: past this many glued characters, a dot, a slash or a name's
+# opening bracket becomes a break point too (numbers and closing punctuation never do). A
+# run still longer is left to `overflow-wrap: anywhere` (base.css), the last resort.
+MAX_GLUED = 20
+
+
+def _comment_start(pieces: list[tuple[str | None, str]], text: str) -> int:
+    """Where the line's comment starts (its `#`), or -1."""
+    offset = 0
+    for cls, plain in pieces:
+        if cls in _COMMENT_CLASSES:
+            return offset + len(plain) - len(plain.lstrip())
+        offset += len(plain)
+    if not any(cls for cls, _ in pieces):  # not lexed: look for a marker after a space
+        match = _BARE_COMMENT.search(text)
+        if match:
+            return match.start()
+    return -1
+
+
+def _line_breaks(text: str, comment: int) -> list[int]:
+    """The positions a line may wrap before, by the rules above."""
+    n = len(text)
+    end = len(text.rstrip())
+    first = len(text) - len(text.lstrip())
+    keep_from = n  # no break inside a short comment; `#` stays with its first word
+    glue_until = -1
+    if comment >= 0:
+        if end - comment <= SHORT_COMMENT:
+            keep_from = comment + 1
+        else:
+            rest = text[comment:]
+            marker = len(rest) - len(rest.lstrip("#/ "))  # `# `, `// `
+            word = rest[marker:].split(" ", 1)[0]
+            glue_until = comment + marker + len(word)
+    breaks = []
+    for p in range(first + 1, min(end, keep_from)):
+        if end - p < TAIL or comment < p <= glue_until:
+            continue
+        a, b = text[p - 1], text[p]
+        if b == " ":
+            continue
+        if a == " " or _may_break_at(text, p):
+            breaks.append(p)
+    return _with_last_resorts(text, breaks, first, end, comment)
+
+
+def _with_last_resorts(
+    text: str, breaks: list[int], first: int, end: int, comment: int
+) -> list[int]:
+    """Break points inside runs longer than MAX_GLUED (not in comments)."""
+    bounds = [first, *breaks, end]
+    result = []
+    for start, stop in itertools.pairwise(bounds):
+        if start > first:
+            result.append(start)
+        if stop - start <= MAX_GLUED or 0 <= comment <= start:
+            continue
+        for p in range(start + 1, stop):
+            if (
+                end - p >= TAIL
+                and text[p - 1] != " "
+                and text[p] != " "
+                and _may_break_as_last_resort_at(text, p)
+            ):
+                result.append(p)
+    return result
+
+
+def _needs_nowrap(core: str) -> bool:
+    """Could Unicode line breaking break inside this run where our rules do not?"""
+    return len(core) > 1 and any(
+        char == " "
+        or char in _RISKY
+        or (ord(char) >= 0x1100 and (_is_cjk(char) or _is_hangul(char)))
+        for char in core
+    )
+
+
+def _emit(pieces: list[tuple[str | None, str]], start: int, stop: int, starts: list[int]) -> str:
+    """The token spans covering text[start:stop], cut where needed."""
+    out = []
+    for (cls, plain), offset in zip(pieces, starts, strict=True):
+        lo, hi = max(start, offset), min(stop, offset + len(plain))
+        if lo >= hi:
+            continue
+        escaped = html_module.escape(plain[lo - offset : hi - offset], quote=False)
+        out.append(escaped if cls is None else f'<span class="{cls}">{escaped}</span>')
+    return "".join(out)
+
+
+def wrap_line(content: str) -> str:
+    """A code line's HTML with its break rules: `<wbr>` where a line may wrap between
+    tokens, `<span class="nobr">` (white-space: nowrap) around runs that must not break
+    inside. The text itself is unchanged, so text copied from the PDF is the source."""
+    pieces = [
+        (m.group(1), html_module.unescape(m.group(2)))
+        if m.group(3) is None
+        else (None, html_module.unescape(m.group(3)))
+        for m in _PIECE.finditer(content)
+    ]
+    text = "".join(plain for _, plain in pieces)
+    if len(text.strip()) <= TAIL:
+        return content
+    starts, offset = [], 0
+    for _, plain in pieces:
+        starts.append(offset)
+        offset += len(plain)
+    breaks = _line_breaks(text, _comment_start(pieces, text))
+    bounds = [0, *breaks, len(text)]
+    out = []
+    for start, stop in itertools.pairwise(bounds):
+        core_stop = start + len(text[start:stop].rstrip(" "))
+        if start > 0 and text[start - 1] != " ":
+            out.append("<wbr>")
+        core = text[start:core_stop]
+        body = _emit(pieces, start, core_stop, starts)
+        if _needs_nowrap(core.lstrip(" ")) and core_stop - start <= MAX_GLUED + TAIL:
+            lead = len(core) - len(core.lstrip(" "))
+            body = _emit(pieces, start, start + lead, starts) + (
+                f'<span class="nobr">{_emit(pieces, start + lead, core_stop, starts)}</span>'
+            )
+        out.append(body + _emit(pieces, core_stop, stop, starts))
+    return "".join(out)
+
+
+def break_opportunities(code_html: str) -> str:
+    """Each code line with the break rules a person would follow (`wrap_line`)."""
+    return _LINE.sub(lambda m: m.group(1) + wrap_line(m.group(2)) + "</span>", code_html)
+
 
 _BLOCK = re.compile(r'<div class="([^"]*\bhighlight\b[^"]*)"><pre\b')
 _BOX_DRAWING = re.compile(r"[\u2500-\u257f\u2580-\u259f]")
@@ -41,60 +254,30 @@ _COMMENT_SPAN = re.compile(r'<span class="(?:c|c1|cm|ch|cs|cd)">[^<]*</span>')
 _TRAILING_COMMENT = re.compile(r"\s{2,}(?:#|//|--|;)\s[^\n]*$")
 
 
-def _may_break(before: str, after: str) -> bool:
-    """May a line wrap between a token ending with `before` and one starting with `after`?"""
-    if not before or not after:
-        return True
-    if after.startswith(_CLOSING) or before.endswith(_GLUE_AFTER):
-        return False
-    if _NUMBER_PART.match(before[-1]) and _NUMBER_PART.match(after[0]):
-        return False  # 10.0.0.1, 3.14, 1e-3 split by the lexer into several tokens
-    # f(x), a[i]: the bracket stays with its name
-    return not (after[0] in "([" and _WORD.match(before[-1]))
-
-
-# A dotted name with its call bracket (`torch.nn.utils.clip_grad_norm_(`) kept whole can be
-# longer than a narrow column, and WeasyPrint cannot wrap across token spans (#1614), so it
-# would run past the column edge: past this many glued characters, a dot or a name's opening
-# bracket becomes a break point too (numbers and closing punctuation never do).
-MAX_GLUED = 20
-
-
-def _may_break_as_last_resort(before: str, after: str) -> bool:
-    if after.startswith(_CLOSING):
-        return False
-    return not (_NUMBER_PART.match(before[-1]) and _NUMBER_PART.match(after[0]))
-
-
-def break_opportunities(code_html: str) -> str:
-    """`<wbr>` between adjacent token spans where a person would wrap the line."""
-
-    glued = [0, -1]  # characters since the last break opportunity; end of the last match
-
-    def pair(match: re.Match[str]) -> str:
-        before = html_module.unescape(match.group(2))
-        after = html_module.unescape(match.group(3))
-        run = (glued[0] if match.start() == glued[1] else 0) + len(before)
-        glued[1] = match.end()
-        may = _may_break(before, after) or (
-            run + len(after) > MAX_GLUED and _may_break_as_last_resort(before, after)
-        )
-        glued[0] = 0 if may else run
-        wbr = "<wbr>" if may else ""
-        return f"{match.group(1)}{match.group(2)}</span>{wbr}"
-
-    return _TOKEN_PAIR.sub(pair, code_html)
-
-
-def _is_art(lines: list[str]) -> bool:
-    """Box drawing, ASCII boxes and tables, or columns aligned with runs of spaces."""
+def _is_art(lines: list[str], comment_lines: list[str] | tuple[str, ...] = ()) -> bool:
+    """Box drawing, ASCII boxes and tables, or columns aligned with runs of spaces; or
+    comment lines drawn to line up with the code (`#   _ 2 _ 28 _` under a shape)."""
     # A drawing is most of the block; one `├──` printed by a line of code is not.
     drawn = sum(bool(_BOX_DRAWING.search(line) or _ASCII_ART.search(line)) for line in lines)
     if drawn >= 2 and drawn >= len(lines) / 3:
         return True
+    if sum(bool(_ALIGNED.search(line.strip())) for line in comment_lines) >= 2:
+        return True
     code = [_TRAILING_COMMENT.sub("", line).strip() for line in lines]
     aligned = sum(bool(_ALIGNED.search(line)) for line in code)
     return aligned >= 2 and aligned >= len(lines) / 3
+
+
+# A line that is only a comment.
+_COMMENT_LINE = re.compile(r"^\s*(?:#|//)\s")
+# Han, kana and Hangul are set a full em wide, the code font's other characters 0.6 em.
+WIDE_ADVANCE = 5 / 3
+
+
+def display_length(line: str) -> int:
+    """A line's width in code-font characters (wide CJK characters count 5/3)."""
+    wide = sum(unicodedata.east_asian_width(char) in "WF" for char in line)
+    return math.ceil(len(line) - wide + wide * WIDE_ADVANCE)
 
 
 def _text(html: str) -> str:
@@ -112,10 +295,12 @@ def mark_art_blocks(html: str) -> str:
         lines_html = block.replace('<span class="cl', '\n<span class="cl')
         text = _text(lines_html)
         lines = [line for line in text.split("\n") if line.strip()]
+        code = _text(_COMMENT_SPAN.sub("", lines_html)).split("\n")
         if lines and _is_art(
-            [line for line in _text(_COMMENT_SPAN.sub("", lines_html)).split("\n") if line.strip()]
+            [line for line in code if line.strip()],
+            [line for line in lines if _COMMENT_LINE.match(line)],
         ):
-            longest = min(max(len(line.rstrip()) for line in lines), MAX_ART)
+            longest = min(max(display_length(line.rstrip()) for line in lines), MAX_ART)
             out.append(html[position : match.start(1)])
             out.append(f"{match.group(1)} art m{longest}")
             position = match.end(1)

@@ -306,7 +306,7 @@ def _code_lines(html: str) -> str:
     html = _LINE_END.sub("</span>", "".join(out))
     # WeasyPrint cannot wrap a word that spans several inline boxes (Kozea/WeasyPrint#1614),
     # so give it break opportunities between tokens where a person would wrap (codewrap.py).
-    return codewrap.mark_art_blocks(codewrap.break_opportunities(html))
+    return codewrap.break_opportunities(codewrap.mark_art_blocks(html))
 
 
 def _length_classes(length: int) -> list[str]:

@@ -1,0 +1,170 @@
+"""Issue #14 item 3: code wraps where a person would (codewrap.py).
+
+The defects came from a visual review of the corpus at 7.5 pt, 4 columns: `docker kill $` /
+`(docker ps -q)`, `docker rm -` / `f`, `--subnet 203.` / `0.113.0/24`, `/bin/` / `bash`,
+`--left-` / `right`, `-0.4489, -` / `0.1441`, `limit=` / `2`, `name` / `=pen`, a lone `#`
+at a line end, `# 정수 리스` / `트`, `# ענף` / `חדש`. Each fragment below is printed after a
+prefix of every length from 14 to 38 characters, so the column edge falls at every place
+inside it; the PDF's printed lines (pypdfium2, one string per visual line) must keep each
+protected token whole and never start a continuation line with a lone short token.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pypdfium2 as pdfium
+import pytest
+from test_typography import build, glyphs, lines_of
+
+from cheatsheet import codewrap
+
+PREFIXES = range(14, 39)
+
+# fragment -> the tokens that must each stay on one printed line
+BASH = {
+    "docker kill $(docker ps -q)": ["$(docker", "-q)"],
+    "docker rm -f $(docker ps -qa)": ["-f", "$(docker", "-qa)"],
+    "create --subnet 203.0.113.0/24 x": ["--subnet", "203.0.113.0/24"],
+    "run -it ubuntu /bin/bash": ["-it", "/bin/bash"],
+    "log --oneline --left-right": ["--oneline", "--left-right"],
+    "pip install --no-cache-dir flask": ["--no-cache-dir"],
+    "rq GET https://api.example.org/items?limit=2": ["items?limit=2"],
+    "rq POST /items name=pen price:=2.5": ["name=pen", "price:=2.5"],
+}
+PYTHON = {
+    "print([-0.4489, -0.1441, 0.2])": ["-0.4489,", "-0.1441,"],
+    "torch.unsqueeze(x, -1).shape": ["-1).shape"],
+}
+COMMENTS = ["# 정수 리스트", "# ענף חדש", "# базовый образ"]
+LONG_COMMENT = "# keep the first word with its mark"
+
+
+def _block(language: str, lines: list[str]) -> str:
+    return f"```{language}\n" + "\n".join(lines) + "\n```\n"
+
+
+def _prefix(width: int) -> str:
+    return "echo " + "x" * (width - 5)
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory) -> tuple[list[str], str, list[str]]:
+    """The printed lines and the extracted page text of a sheet of swept fragments."""
+    bash = [f"{_prefix(w)} {fragment}" for fragment in BASH for w in PREFIXES]
+    bash += [f"{_prefix(w)}  {comment}" for comment in COMMENTS for w in PREFIXES]
+    bash += [f"{_prefix(w)}  {LONG_COMMENT}" for w in PREFIXES]
+    python = [f"{'x' * (w - 4)} = {fragment}" for fragment in PYTHON for w in PREFIXES]
+    source = "## Code\n\n" + _block("bash", bash) + "\n" + _block("python", python)
+    tmp_path = tmp_path_factory.mktemp("wrap")
+    pdf = build(
+        tmp_path,
+        source,
+        "--no-fit",
+        "--font-size",
+        "7.5",
+        "--columns",
+        "4",
+        "--orientation",
+        "landscape",
+    )
+    drawn = glyphs(pdf)
+    lines = [line for page in sorted({g.page for g in drawn}) for line in lines_of(drawn, page)]
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        text = "".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+    return lines, text, bash + python
+
+
+def test_protected_tokens_are_never_split(printed):
+    lines, _, _ = printed
+    assert len(lines) > 2 * len(PREFIXES) * (len(BASH) + len(PYTHON)), "the lines did not wrap"
+    fragments = {**BASH, **PYTHON}
+    for fragment, tokens in fragments.items():
+        for token in tokens:
+            whole = sum(line.count(token) for line in lines)
+            expected = len(PREFIXES) * sum(other.count(token) for other in fragments)
+            assert whole == expected, (token, fragment)
+
+
+def test_no_continuation_line_is_a_lone_short_token(printed):
+    lines, _, _ = printed
+    code = [line for line in lines if line not in ("Code", "sheet") and not line.isdigit()]
+    for line in code:
+        assert line not in ("):", ")", ",", ":", "),", "$", "#"), line
+        assert not (len(line) < 5 and " " not in line), line
+        rtl = re.search(r"[\u0590-\u05ff]", line)  # pdfium may give it in visual order
+        assert not line.endswith((" $", " -")) and (rtl or not line.endswith(" #")), line
+        # a long URL may break after a slash; a short path (`/bin/bash`) never
+        assert not line.endswith("/") or "https://" in line, line
+        assert not line.startswith((")", ",", ".", ":", "=")), line
+
+
+def test_comments_keep_their_mark_and_short_comments_stay_whole(printed):
+    lines, _, _ = printed
+    pairs = [("정수", "리스트"), ("ענף", "חדש"), ("базовый", "образ")]
+    for first, second in pairs:
+        for line in lines:
+            # pdfium may give right-to-left text in visual order
+            has = [word in line or word[::-1] in line for word in (first, second)]
+            assert has[0] == has[1], (first, second, line)
+    assert sum("리스트" in line for line in lines) == len(PREFIXES)
+    assert sum("# keep" in line for line in lines) == len(PREFIXES)
+
+
+def test_copied_text_is_the_source(printed):
+    """No invisible character is added: a wrapped line copies back as the source line."""
+    _, text, source = printed
+    assert "\u200b" not in text and "\u00ad" not in text and "\u2060" not in text
+    flat = re.sub(r"\s", "", text.replace("continued", ""))  # the label of a split block
+    for line in source:
+        if not re.search(r"[\u0590-\u05ff]", line):  # Hebrew may come back in visual order
+            assert re.sub(r"\s", "", line) in flat, line
+
+
+def test_break_rules_leave_the_html_text_unchanged():
+    html = (
+        '<span class="cl"><span class="n">x</span> <span class="o">=</span> '
+        '<span class="n">torch</span><span class="o">.</span><span class="n">unsqueeze</span>'
+        '<span class="p">(</span><span class="n">x</span><span class="p">,</span> '
+        '<span class="o">-</span><span class="mi">1</span><span class="p">)</span>'
+        '  <span class="c1"># a comment &amp; more</span></span>'
+    )
+    wrapped = codewrap.break_opportunities(html)
+    assert wrapped != html
+
+    def text(markup: str) -> str:
+        return re.sub(r"<[^>]+>", "", markup)
+
+    assert text(wrapped) == text(html)
+    assert "<wbr>" in wrapped and '<span class="nobr">' in wrapped
+
+
+def test_aligned_comment_art_shrinks_instead_of_wrapping():
+    """quickref-pytorch-zh's unsqueeze block: comments drawn under a shape are art."""
+    block = (
+        ">>> x = torch.rand(2, 28)\n"
+        "# unsqueeze必须加参数，    _ 2 _ 28 _\n"
+        ">>> x.unsqueeze(0).shape  \n"
+        "# 参数代表在哪里添加维度    0   1    2\n"
+        "torch.Size([1, 2, 28])        \n"
+    )
+    import markdown
+
+    from cheatsheet.markdown import EXTENSION_CONFIGS, EXTENSIONS, _code_lines
+
+    html = _code_lines(
+        markdown.markdown(
+            _block("python", block.splitlines()),
+            extensions=EXTENSIONS,
+            extension_configs=EXTENSION_CONFIGS,
+        )
+    )
+    lengths = codewrap.art_lengths(html)
+    # the longest line counted with its wide characters (12 of them)
+    assert lengths == {codewrap.display_length("# unsqueeze必须加参数，    _ 2 _ 28 _")}
+    assert max(lengths) > len("# unsqueeze必须加参数，    _ 2 _ 28 _")
+    commented = ["git add -p    # stage hunks", "git push      # send", "git log"]
+    assert not codewrap._is_art(commented, [])
