@@ -168,3 +168,13 @@ def test_aligned_comment_art_shrinks_instead_of_wrapping():
     assert max(lengths) > len("# unsqueeze必须加参数，    _ 2 _ 28 _")
     commented = ["git add -p    # stage hunks", "git push      # send", "git log"]
     assert not codewrap._is_art(commented, [])
+
+
+def test_runs_kept_whole_keep_their_spaces(tmp_path):
+    """A run set whole (`nobr`) keeps runs of spaces: `0   1    2` is not drawn `0 1 2`."""
+    source = _block("python", ["# shape of the result            0   1    2", "x = f(y)"])
+    drawn = [g for g in glyphs(build(tmp_path, source, "--no-fit")) if g.char in "012"]
+    zero, one, two = drawn[-3:]
+    advance = (two.box[0] - one.box[0]) / 5
+    assert advance > 0
+    assert (one.box[0] - zero.box[0]) / advance == pytest.approx(4, abs=0.3)
