@@ -18,6 +18,7 @@ import pytest
 from test_typography import build, glyphs, lines_of
 
 from cheatsheet import codewrap
+from conftest import ROOT
 
 PREFIXES = range(14, 39)
 
@@ -178,3 +179,36 @@ def test_runs_kept_whole_keep_their_spaces(tmp_path):
     advance = (two.box[0] - one.box[0]) / 5
     assert advance > 0
     assert (one.box[0] - zero.box[0]) / advance == pytest.approx(4, abs=0.3)
+
+
+# ---- issue #14 item 8: refcard keys ----------------------------------------------------
+
+COLUMN_PT = (297 - 2 * 6 - 3 * 3.5) / 4 * 72 / 25.4  # A4 landscape, 4 columns, 6 mm margins
+
+
+def _key_end(drawn, key: str) -> float:
+    """The right edge of a printed key: its monospace glyphs on the line where `key` starts
+    (pdfium may give the brackets of left-to-right code in right-to-left text out of order)."""
+    text = "".join(g.char for g in drawn)
+    first = drawn[text.index(key)]
+    line = [g for g in drawn if g.baseline == first.baseline and g.font == first.font]
+    return max(g.box[2] for g in line)
+
+
+def test_refcard_key_column_is_capped_at_a_large_size(tmp_path):
+    """At 11 pt a 20-character key bucket (11.5 em) would take 60 % of the column and wrap
+    the descriptions a word per line; the key column stays at most about half of it."""
+    sample = ROOT / "tests" / "samples" / "script-greek.md"
+    drawn = glyphs(build(tmp_path, sample, "--no-fit", "--font-size", "11"))
+    text = "".join(g.char for g in drawn)
+    left = drawn[text.index("len(x)")].box[0]
+    starts = [drawn[text.index(word)].box[0] for word in ("μήκος", "οι ακέραιοι")]
+    assert starts[0] == pytest.approx(starts[1], abs=0.5)  # descriptions aligned
+    assert (starts[0] - left) / COLUMN_PT < 0.52
+
+
+def test_right_to_left_refcard_keys_are_flush_right(tmp_path):
+    sample = ROOT / "tests" / "samples" / "script-arabic.md"
+    drawn = glyphs(build(tmp_path, sample, "--no-fit", "--font-size", "7.5"))
+    ends = [_key_end(drawn, key) for key in ("len", "range")]
+    assert ends[0] == pytest.approx(ends[1], abs=0.5), ends
