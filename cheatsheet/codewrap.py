@@ -10,8 +10,8 @@ that spans several inline boxes (Kozea/WeasyPrint#1614), so a break between Pygm
 spans needs an explicit `<wbr>`. And inside a run of text it follows Unicode line breaking
 (UAX #14), which breaks after a hyphen-minus or a slash, between Hangul syllables and so on:
 runs that hold such a character and must not break are set in `<span class="nobr">`
-(`white-space: nowrap`). Neither changes the text, so code copied from the PDF is the
-source. Past MAX_GLUED characters without a break, a dot, slash or the like becomes a break
+(`white-space: pre`: no wrapping, spaces kept). Neither changes the text, so code copied
+from the PDF is the source. Past MAX_GLUED characters without a break, a dot, slash or the like becomes a break
 point too; `overflow-wrap: anywhere` (base.css) stays as the last resort for a longer run.
 
 Shrinking: an aligned table, a tree or ASCII art read wrong when wrapped. Such blocks get the
@@ -49,7 +49,7 @@ _OPERATOR = set("=<>!|&")
 _LAST_RESORT_AFTER = set("./?:-=&(")
 # Characters around which Unicode line breaking (UAX #14, which WeasyPrint follows) may
 # break inside a run of text: hyphen-minus, slash, `}`, `!`, `?`, `+`, `$`, `%`, `\`, `|`,
-# and scripts written without spaces. A run holding one is set `white-space: nowrap`.
+# and scripts written without spaces. A run holding one goes in a `nobr` span.
 _RISKY = set("-/}!?+$%\\|~")
 # The last few characters of a line never make a continuation line of their own.
 TAIL = 8
@@ -205,7 +205,7 @@ def _emit(pieces: list[tuple[str | None, str]], start: int, stop: int, starts: l
 
 def wrap_line(content: str) -> str:
     """A code line's HTML with its break rules: `<wbr>` where a line may wrap between
-    tokens, `<span class="nobr">` (white-space: nowrap) around runs that must not break
+    tokens, `<span class="nobr">` (`white-space: pre`, base.css) around runs that must not break
     inside. The text itself is unchanged, so text copied from the PDF is the source."""
     pieces = [
         (m.group(1), html_module.unescape(m.group(2)))
