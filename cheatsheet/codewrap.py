@@ -11,8 +11,9 @@ spans needs an explicit `<wbr>`. And inside a run of text it follows Unicode lin
 (UAX #14), which breaks after a hyphen-minus or a slash, between Hangul syllables and so on:
 runs that hold such a character and must not break are set in `<span class="nobr">`
 (`white-space: pre`: no wrapping, spaces kept). Neither changes the text, so code copied
-from the PDF is the source. Past MAX_GLUED characters without a break, a dot, slash or the like becomes a break
-point too; `overflow-wrap: anywhere` (base.css) stays as the last resort for a longer run.
+from the PDF is the source. Past MAX_GLUED characters without a break, a dot, slash or the
+like becomes a break point too; `overflow-wrap: anywhere` (base.css) stays as the last resort
+for a longer run.
 
 Shrinking: an aligned table, a tree or ASCII art read wrong when wrapped. Such blocks get the
 class `art` and the length of their longest line (`m53`: 53 characters); the layout stage
