@@ -64,12 +64,14 @@ Drawing = tuple[bytes, dict[str, dict[str, float]]]  # PDF operators, alpha stat
 
 
 def _weasyprint_draw(image, stream, width, height) -> None:
-    """`weasyprint.images.SVGImage.draw` as WeasyPrint 70 has it."""
+    """`weasyprint.images.SVGImage.draw` as WeasyPrint 70 has it, except that an interrupt
+    (Ctrl-C, SIGTERM turned into an exception) is not swallowed: a build stopped while drawing
+    an emoji went on to write its PDF and exit 0."""
     from weasyprint.logger import LOGGER
 
     try:
         image._svg.draw(stream, width, height, image._base_url, image._context)
-    except BaseException as exception:
+    except Exception as exception:  # WeasyPrint has BaseException, which swallowed Ctrl-C
         LOGGER.error("Failed to render SVG image %s", image._base_url)
         LOGGER.debug("Error while rendering SVG image:", exc_info=exception)
 

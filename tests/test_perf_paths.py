@@ -277,3 +277,22 @@ def test_sheet_key_changes_when_a_project_template_is_edited(tmp_path):
     (project / "templates").mkdir()
     (project / "templates" / "sheet.html.j2").write_text("{{ body }}")
     assert fitcache.sheet_key(config, theme) != key
+
+
+def test_an_interrupt_while_drawing_an_svg_is_not_swallowed():
+    """WeasyPrint 70 catches BaseException around SVG drawing: Ctrl-C during an emoji's
+    drawing let the build write its PDF and exit 0. Our drawing path lets it through."""
+    from types import SimpleNamespace
+
+    from cheatsheet import drawcache
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    image = SimpleNamespace(_svg=SimpleNamespace(draw=interrupted), _base_url="x", _context=None)
+    with pytest.raises(KeyboardInterrupt):
+        drawcache._weasyprint_draw(image, None, 1, 1)
+    broken = SimpleNamespace(
+        _svg=SimpleNamespace(draw=lambda *a: 1 / 0), _base_url="x", _context=None
+    )
+    drawcache._weasyprint_draw(broken, None, 1, 1)  # an ordinary failure is logged, not raised
