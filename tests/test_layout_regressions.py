@@ -1,0 +1,121 @@
+"""Layout defects found in a visual review of the corpus (issue #14, items 2 and 5), each
+checked by positions read back from the PDF (pypdfium2): the grey box of a code block
+split across columns ends at its last drawn line; the last page is balanced."""
+
+from __future__ import annotations
+
+import ctypes
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from test_typography import MM, build, glyphs
+
+PITCH = ((297 - 2 * 6 - 3 * 3.5) / 4 + 3.5) * MM
+LEFT = 6 * MM
+
+
+def grey_boxes(pdf, page: int) -> list[tuple[float, float, float, float]]:
+    """Filled light-grey rectangles (code boxes) on the page: (left, bottom, right, top)."""
+    document = pdfium.PdfDocument(str(pdf))
+    found = []
+    try:
+        for obj in document[page].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH]):
+            r, g, b, a = (ctypes.c_uint() for _ in range(4))
+            pdfium_c.FPDFPageObj_GetFillColor(obj.raw, *(ctypes.byref(c) for c in (r, g, b, a)))
+            fill = (r.value, g.value, b.value)
+            left, bottom, right, top = obj.get_bounds()
+            if min(fill) >= 200 and max(fill) < 252 and right - left > 40 and top - bottom > 5:
+                found.append((left, bottom, right, top))
+    finally:
+        document.close()
+    return found
+
+
+def code_box_tails(pdf) -> list[tuple[int, float, float]]:
+    """For each code box: (page, its bottom edge, the lowest glyph drawn inside it)."""
+    drawn = glyphs(pdf)
+    pages = len(pdfium.PdfDocument(str(pdf)))
+    tails = []
+    for page in range(pages):
+        for left, bottom, right, top in grey_boxes(pdf, page):
+            inside = [
+                g.box[1]
+                for g in drawn
+                if g.page == page
+                and g.char.strip()
+                and left <= g.box[0] <= right
+                and bottom - 1 <= g.box[1] <= top
+            ]
+            if inside:
+                tails.append((page, bottom, min(inside)))
+    return tails
+
+
+def split_code_source(lines_before: int) -> str:
+    """Filler paragraphs, then a 40-line code block with blank lines, whose end rules (no
+    break before the last lines) make WeasyPrint look for an earlier break."""
+    filler = "\n\n".join(
+        f"Paragraph {n} of filler text that takes a few lines of a column to set." * 2
+        for n in range(lines_before)
+    )
+    code = "\n".join(f"command --option {n} value" if n % 6 else "" for n in range(1, 41))
+    return f"## Notes\n\n{filler}\n\n```bash\n{code}\n# the end\nlast --line\n```\n"
+
+
+def test_a_split_code_block_ends_at_its_last_drawn_line(tmp_path):
+    """WeasyPrint keeps the height of the lines it moved on to the next column; the box of
+    each fragment must end within its padding (and a blank line) of its last glyph."""
+    worst = 0.0
+    splits = 0
+    for before in (14, 16):
+        folder = tmp_path / str(before)
+        folder.mkdir()
+        pdf = build(folder, split_code_source(before), "--no-fit", "--no-balance")
+        tails = code_box_tails(pdf)
+        splits += len(tails) > 1
+        for _, bottom, lowest in tails:
+            worst = max(worst, lowest - bottom)
+    assert splits, "no code block was split: the test does not test anything"
+    assert worst < 7.5 * 1.2 * 0.92 * 0.8, worst  # less than a code line of air below
+
+
+def last_page_column_bottoms(pdf) -> dict[int, float]:
+    from test_balance import column_bottoms
+
+    return column_bottoms(pdf, len(pdfium.PdfDocument(str(pdf))) - 1)
+
+
+def test_a_last_page_that_starts_inside_a_paragraph_is_balanced(tmp_path):
+    """The last page used to be left unbalanced when it began inside a run of text lines
+    (no element boundary to cut at): the fragment now stays as it was laid out, at the top
+    of column 1, and the rest is balanced after it."""
+    from test_balance import page_texts
+
+    long_item = "A list item long enough to break across pages, " * 14
+    parts = []
+    for n in range(18):
+        items = "\n".join(f"- item {n}.{i} with a few words" for i in range(6))
+        parts.append(f"## Section {n}\n\n{items}\n- {long_item}\n\nOne closing line {n}.\n")
+    source = "\n".join(parts)
+    found = 0
+    for extra in range(0, 24, 3):
+        folder = tmp_path / str(extra)
+        folder.mkdir()
+        (folder / "a").mkdir(), (folder / "b").mkdir()
+        text = source + "".join(f"\nFiller paragraph {k} of the last page.\n" for k in range(extra))
+        plain = build(folder / "a", text, "--no-fit", "--no-balance")
+        before = page_texts(plain)
+        first = before[-1][:40]
+        if len(before) < 2 or first.startswith(("Section", "item", "One closing")):
+            continue  # the page starts at an element boundary: not this case
+        balanced = build(folder / "b", text, "--no-fit")
+        after = page_texts(balanced)
+        assert after[:-1] == before[:-1]
+        assert sorted(after[-1].split()) == sorted(before[-1].split())  # nothing lost
+        assert after[-1][:40] == first  # the fragment still opens the page
+        bottoms = last_page_column_bottoms(balanced)
+        if len(last_page_column_bottoms(plain)) < 4:
+            assert len(bottoms) == 4, bottoms
+            assert max(bottoms.values()) - min(bottoms.values()) < 60, bottoms
+            found += 1
+    assert found, "no last page started inside a paragraph: the test tests nothing"
