@@ -248,7 +248,13 @@ def _ends_with_heading(column) -> bool:
     if last is None:
         return False
     tag = last.element.tag
-    return tag in HEADINGS or (tag == "p" and "lead" in (last.element.get("class") or "").split())
+    # A pseudo-heading counts when it is kept with what follows (`p.lead.intro` before a
+    # code block is not, by design: sheetcss.FULL_COLUMNS_CSS).
+    return tag in HEADINGS or (
+        tag == "p"
+        and "lead" in (last.element.get("class") or "").split()
+        and last.style["break_after"] in AVOID
+    )
 
 
 def _overflow(document, columns: int) -> float:
@@ -321,7 +327,7 @@ def _units(box):
 
 
 BALANCE_MIN_EMPTY = 0.1  # a last page whose columns are this full on average is left alone
-BALANCE_RETRIES = 3  # layouts after the first when the estimated height proves short
+BALANCE_RETRIES = 6  # layouts after the first when the estimated height proves short
 BALANCE_MAX_HEIGHT = 0.97  # of the full column: above it balancing gains nothing
 
 
@@ -736,7 +742,7 @@ class Renderer:
             # together at a block's ends): spread what overflowed over the columns, plus a
             # line, more lines on each further try.
             overflow = _overflow(single, self.config.columns) / self.config.columns
-            height = min(BALANCE_MAX_HEIGHT * full, height + overflow + (1 + 2 * attempt) * line)
+            height = min(BALANCE_MAX_HEIGHT * full, height + overflow + (1 + attempt) * line)
             single = self._render(html, font_size, extra + balance_css(height))
         else:
             if not _fits_one_page(single, self.config.columns):
