@@ -625,6 +625,37 @@ def item_lengths(html: str) -> str:
     return "".join(out)
 
 
+WORD_BEFORE_MAX = 40  # characters searched back for the word an emoji is glued to
+
+
+def glue_line_final_emoji(html: str) -> str:
+    """An emoji that ends a line of text stays with the word before it: the word, a
+    no-break space and the emoji go in one `span.emoji-tail` (`white-space: nowrap`).
+
+    A no-break space alone was not enough: WeasyPrint 70, finding no room for the text box
+    and the image glued to it, broke the line at the first opportunity of the whole bold
+    run ("How" / "is time series different from ... problem? 👶"). The word is found by
+    looking back at most WORD_BEFORE_MAX characters (no regex backtracking on user text);
+    one after a tag (`<code>x</code> 🚀`) gets the no-break space only.
+    """
+    out, position = [], 0
+    for match in EMOJI_AT_LINE_END.finditer(html):
+        start = match.start()
+        word = start
+        while word > max(position, start - WORD_BEFORE_MAX) and not (
+            html[word - 1].isspace() or html[word - 1] in "<>;"
+        ):
+            word -= 1
+        out.append(html[position:word])
+        if word < start and (html[word - 1].isspace() or html[word - 1] == ">"):
+            out.append(f'<span class="emoji-tail">{html[word:start]}\u00a0{match.group(1)}</span>')
+        else:
+            out.append(f"{html[word:start]}\u00a0{match.group(1)}")
+        position = match.end()
+    out.append(html[position:])
+    return "".join(out)
+
+
 def layout_hints(html: str) -> str:
     """Markup the layout rules need: manual breaks, pseudo-headings, emoji kept on the line.
 
@@ -639,7 +670,7 @@ def layout_hints(html: str) -> str:
     html = MANUAL_BREAK.sub(lambda m: f'<div class="break-{m.group(1).lower()}"></div>', html)
     html = page_breaks(html)
     html = header_rows(html)
-    html = EMOJI_AT_LINE_END.sub("\u00a0\\1", html)
+    html = glue_line_final_emoji(html)
     html = item_lengths(html)
     out, position = [], 0
     while (start := html.find("<p>", position)) != -1:

@@ -150,3 +150,35 @@ def test_an_emoji_after_a_joiner_stays_on_the_line_of_the_word_before():
     assert f"one?\u00a0{img}" in html
     plain = layout_hints(f"<p>text {img}</p><p>{img} starts</p>")
     assert f"text\u00a0{img}" in plain and f"<p>{img} starts" in plain
+
+
+def test_a_bold_question_ending_in_an_emoji_breaks_at_its_last_fitting_space(tmp_path):
+    """WeasyPrint broke "**How is time series different from ... problem? 👶**" right after
+    "How" when the last word and the emoji glued to it did not fit: the word, a no-break
+    space and the emoji are now one unbreakable span."""
+    from test_typography import lines_of
+
+    openers = ("How", "Do", "What", "Why", "Can")
+    words = [
+        "is",
+        "time",
+        "series",
+        "different",
+        "from",
+        "the",
+        "usual",
+        "regression",
+        "problem",
+        "when",
+        "we",
+    ]
+    questions = [
+        f"**{openers[n % 5]} {' '.join(words[: 4 + n % 9])} {'x' * (n % 7 + 3)}? 🚀**\n\nAnswer.\n"
+        for n in range(40)
+    ]
+    pdf = build(tmp_path, "## Questions\n\n" + "\n".join(questions), "--no-fit", "--columns", "5")
+    lines = [line for page in range(1) for line in lines_of(glyphs(pdf), page)]
+    assert any(line.startswith("How is time") for line in lines)
+    lone = [line for line in lines if line in openers]
+    assert not lone, lone
+    assert not any(line.strip() in ("🚀", "") for line in lines)
