@@ -625,6 +625,23 @@ def item_lengths(html: str) -> str:
     return "".join(out)
 
 
+LABEL_MAX_CHARS = 40
+CODE_FOLLOWERS = ("<pre", '<div class="highlight', '<div class="language-')
+SENTENCE_END = ".!?;,。！？；，…"
+
+
+def _is_code_label(inner: str, after: str) -> bool:
+    """A short line of plain text without a sentence's final punctuation right before a
+    code block ("加载 ONNX 模型", "Delete all images") labels that block: kept with it."""
+    text = inner.strip()
+    return (
+        after.startswith(CODE_FOLLOWERS)
+        and "<" not in text
+        and 0 < len(text) <= LABEL_MAX_CHARS
+        and text[-1] not in SENTENCE_END
+    )
+
+
 WORD_BEFORE_MAX = 40  # characters searched back for the word an emoji is glued to
 
 
@@ -683,6 +700,8 @@ def layout_hints(html: str) -> str:
             tag = '<p class="lead">'
         elif inner.rstrip().endswith(":") and after.startswith(LEAD_FOLLOWERS):
             tag = '<p class="lead intro">'
+        elif _is_code_label(inner, after):
+            tag = '<p class="lead intro label">'
         else:
             tag = "<p>"
         out.append(html[position:start])

@@ -183,6 +183,7 @@ pre .cl:last-child:not(:first-child), tbody > tr:last-child:not(:first-child) {
 p.lead { break-after: avoid; break-inside: avoid; }
 p.lead.intro { break-after: auto; }
 p.lead.intro:has(+ ul, + ol, + dl, + table) { break-after: avoid; }
+p.lead.label { break-after: avoid; }
 .break-column { break-before: column; }
 div.break-column { height: 0; margin: 0; }
 main.sheet.break-page { break-before: page; }

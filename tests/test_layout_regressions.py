@@ -182,3 +182,31 @@ def test_a_bold_question_ending_in_an_emoji_breaks_at_its_last_fitting_space(tmp
     lone = [line for line in lines if line in openers]
     assert not lone, lone
     assert not any(line.strip() in ("🚀", "") for line in lines)
+
+
+def test_a_short_label_stays_with_the_code_block_it_introduces(tmp_path):
+    """ "加载 ONNX 模型" (quickref-pytorch-zh) ended a column and its code opened the next:
+    a short line without final punctuation right before a code block is a label (`p.lead`,
+    kept with what follows), counted by the preflight when stranded."""
+    from cheatsheet.pdf import layout_hints
+
+    hints = layout_hints(
+        '<p>Load the ONNX model</p>\n<div class="highlight"><pre>x</pre></div>'
+        "<p>A whole sentence before code.</p><pre>y</pre><p>Short label</p><p>z</p>"
+    )
+    assert hints.count('class="lead intro label"') == 1
+    code = "\n".join(f"model.step({n})" for n in range(6))
+    checked = 0
+    for filler in range(48, 60, 3):
+        folder = tmp_path / str(filler)
+        folder.mkdir()
+        lines = "\n".join(f"- line {n} of filler" for n in range(filler))
+        source = f"## Notes\n\n{lines}\n\nLoad the ONNX model\n\n```python\n{code}\n```\n"
+        drawn = glyphs(build(folder, source, "--no-fit", "--no-balance"))
+        label = [g for g in drawn if g.char == "O" and "Sans" in g.font]
+        first = [g for g in drawn if g.char == "(" and "Mono" in g.font]
+        assert label and first
+        column_of = lambda g: (g.page, int((g.box[0] - LEFT) // PITCH))  # noqa: E731
+        assert column_of(label[0]) == column_of(first[0]), filler
+        checked += column_of(label[0]) != (0, 0)
+    assert checked, "the block never reached a column foot: the test tests nothing"
