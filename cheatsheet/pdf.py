@@ -77,6 +77,59 @@ def mark_continued_code(document) -> int:
     return shown
 
 
+def trim_split_code(document) -> int:
+    """End each fragment of a code block that continues in the next column at its last
+    drawn line. Returns how many fragments were trimmed.
+
+    WeasyPrint 70 finds the break of a code block that keeps lines together at its ends
+    (`break-before: avoid` on the last lines) with `find_earlier_page_break`, which drops
+    the lines after the break but keeps the heights measured with them (its own "TODO: fill
+    the blank space"): the grey box ran on for as many empty lines as it moved on. Blank
+    source lines left at the foot of a fragment are dropped too. Only drawing changes: what
+    follows is in the next column already.
+    """
+    trimmed = 0
+    for page in document.pages:
+        for pre in _outermost_pre(page._page_box):
+            code = next((c for c in pre.children if getattr(c, "element_tag", "") == "code"), None)
+            if code is None or not code.children or len(code.element) == 0:
+                continue
+            if getattr(code.children[-1], "element", None) is code.element[-1]:
+                continue  # the whole block, or its last fragment
+            lines = list(code.children)
+            while len(lines) > 1 and not _drawn_text(lines[-1]):
+                lines.pop()
+            last = lines[-1]
+            code.children = lines
+            code.height = last.position_y + last.margin_height() - code.content_box_y()
+            height = code.position_y + code.margin_height() - pre.content_box_y()
+            if height < pre.height - 0.01:
+                pre.height = height
+                _redo_background(page._page_box, pre)
+                trimmed += 1
+    return trimmed
+
+
+def _redo_background(page_box, box) -> None:
+    """Backgrounds are placed when the page is laid out: place the box's again after its
+    height changed (colours only; a background image keeps its first placement)."""
+    from weasyprint.layout.background import layout_box_backgrounds
+
+    if all(kind != "url" for kind, _ in box.style["background_image"]):
+        layout_box_backgrounds(page_box, box, lambda **_: None, layout_children=False)
+
+
+def _drawn_text(box) -> bool:
+    """Does the box draw any text (a blank code line draws none; the code wrapper's break
+    opportunities are invisible)?"""
+    return any(
+        (getattr(part, "text", "") or "").strip().strip(INVISIBLE) for part in _descendants(box)
+    )
+
+
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
 def _placed_copy(template, fragment):
     """A visible copy of the hidden label, placed on `fragment`."""
     from weasyprint.layout.absolute import AbsolutePlaceholder
@@ -195,7 +248,13 @@ def _ends_with_heading(column) -> bool:
     if last is None:
         return False
     tag = last.element.tag
-    return tag in HEADINGS or (tag == "p" and "lead" in (last.element.get("class") or "").split())
+    # A pseudo-heading counts when it is kept with what follows (`p.lead.intro` before a
+    # code block is not, by design: sheetcss.FULL_COLUMNS_CSS).
+    return tag in HEADINGS or (
+        tag == "p"
+        and "lead" in (last.element.get("class") or "").split()
+        and last.style["break_after"] in AVOID
+    )
 
 
 def _overflow(document, columns: int) -> float:
@@ -268,6 +327,8 @@ def _units(box):
 
 
 BALANCE_MIN_EMPTY = 0.1  # a last page whose columns are this full on average is left alone
+BALANCE_RETRIES = 6  # layouts after the first when the estimated height proves short
+BALANCE_MAX_HEIGHT = 0.97  # of the full column: above it balancing gains nothing
 
 
 def _needs_balance(page, columns: int, only_page: bool) -> bool:
@@ -282,14 +343,18 @@ def _needs_balance(page, columns: int, only_page: bool) -> bool:
     return len(fills) > 1 and sum(1 - f for f in fills) / len(fills) > BALANCE_MIN_EMPTY
 
 
-def last_page_html(document) -> str | None:
+def last_page_html(document, leads: list | None = None) -> str | None:
     """The HTML of what the last page shows, cut at element boundaries.
 
     An element with boxes on the page before the last one and on the last one was split
     between them: it is kept with only its children from the first one on the last page
     (recursively), its id dropped (the anchor stays on the earlier page), an ordered list
     renumbered, a table's repeated header kept, and a code block marked as a continuation.
-    A split inside a run of text lines has no element to cut at: None.
+    A split inside a run of text lines (a paragraph, a list item's text) has no element to
+    cut at: with `leads` (a list) that element is left out, an empty `div.balance-lead`
+    takes its place and the element is appended to `leads`, so the caller can put the
+    fragment laid out the first time back there (`_put_back_lead`); without it, None.
+    Table cells and rows are never replaced (None).
     """
     import xml.etree.ElementTree as ET
 
@@ -307,7 +372,7 @@ def last_page_html(document) -> str | None:
             return None
         if element in before:
             copy.attrib.pop("id", None)
-            if _holds_text(element):
+            if _split_in_text(element, on_last, before):
                 return None  # split between two lines of text
             if element.tag == "ol":
                 start = int(element.get("start", "1") or 1)
@@ -321,7 +386,11 @@ def last_page_html(document) -> str | None:
             if index < first and not (child.tag == "thead" and child in on_last):
                 continue
             if child in before and child in on_last and child.tag != "thead":
-                part = cut(child)
+                if leads is not None and not leads and _can_stand_in(child, on_last, before):
+                    part = ET.Element("div", {"class": "balance-lead"})
+                    leads.append(child)
+                else:
+                    part = cut(child)
                 if part is None:
                     return None
             else:
@@ -336,6 +405,78 @@ def last_page_html(document) -> str | None:
     for main in body.iter("main"):
         main.set("class", f"{main.get('class', '')} balance".strip())
     return "<!DOCTYPE html>\n" + ET.tostring(body, encoding="unicode", method="html")
+
+
+def _split_in_text(element, on_last: set, before: set) -> bool:
+    """Was `element`, split between the last two pages, split inside a run of its own text
+    lines (no element boundary to cut at)?
+
+    Loose text elsewhere in the element does not matter (Markdown leaves the line after a
+    fence as bare text in the section): only the text just before the first child element
+    on the last page, when that child starts there.
+    """
+    if element.tag in TEXT_BLOCKS:
+        return True
+    children = list(element)
+    first = next((i for i, child in enumerate(children) if child in on_last), None)
+    if first is None:
+        return _holds_text(element)
+    if children[first] in before:
+        return False  # the split is further down, inside that child
+    preceding = element.text if first == 0 else children[first - 1].tail
+    return bool((preceding or "").strip())
+
+
+def _can_stand_in(element, on_last: set, before: set) -> bool:
+    """May a split element be replaced by a block of its height (not a table's part)?"""
+    return element.tag not in ("td", "th", "tr", "dt", "summary") and _split_in_text(
+        element, on_last, before
+    )
+
+
+LEAD_CLASS = "balance-lead"
+
+
+def lead_css(height_px: float) -> str:
+    """The stand-in for the fragment of a split element that opens the last page."""
+    return (
+        f"div.{LEAD_CLASS} {{ height: {height_px:.2f}px; margin: 0; padding: 0; border: 0; "
+        "break-inside: avoid; }\n"
+    )
+
+
+def _lone_box_of(page_box, element):
+    """The outermost box of `element` on the page when every other box of it lies inside
+    that one (one fragment, in one column)."""
+
+    def boxes_of(root):
+        return [
+            box
+            for box in _descendants(root)
+            if getattr(box, "element", None) is element
+            and getattr(box, "element_tag", None) == element.tag
+        ]
+
+    found = boxes_of(page_box)
+    return found[0] if found and len(boxes_of(found[0])) == len(found) else None
+
+
+def _put_back_lead(page_box, fragment) -> bool:
+    """Replace the stand-in `div.balance-lead` on the page with `fragment` (the split
+    element's boxes from the first layout), moved to the stand-in's place."""
+    for parent in _descendants(page_box):
+        children = getattr(parent, "children", None)
+        if not children:
+            continue
+        for index, child in enumerate(children):
+            element = getattr(child, "element", None)
+            if element is not None and LEAD_CLASS in (element.get("class") or "").split():
+                fragment.translate(
+                    child.position_x - fragment.position_x, child.position_y - fragment.position_y
+                )
+                parent.children = [*children[:index], fragment, *children[index + 1 :]]
+                return True
+    return False
 
 
 def _elements_with_boxes(page_box) -> set[object]:
@@ -456,7 +597,11 @@ LEAD_FOLLOWERS = (
 # (cs229-probability-ja: 1.5 % -> 5 % empty).
 LEAD_MAX_CHARS = 90
 LONE_BOLD = re.compile(r"\s*<(strong|b)>[^<]*</\1>\s*:?\s*")
-EMOJI_AT_LINE_END = re.compile(r" (<img class=\"emoji\"[^>]*>)(?=\s*(?:</|<br))")
+# A space, any invisible joiners (a stray U+200D or U+FE0F before an emoji image is a break
+# opportunity of its own), an emoji image, then the end of the text or of a line.
+EMOJI_AT_LINE_END = re.compile(
+    r" [\u200b-\u200d\u2060\ufe0f]*(<img class=\"emoji\"[^>]*>)(?=\s*(?:</|<br))"
+)
 
 
 ITEM_END = re.compile(r"<(?:/li|li|ul|ol|dl|pre|table|div)\b")
@@ -480,6 +625,54 @@ def item_lengths(html: str) -> str:
     return "".join(out)
 
 
+LABEL_MAX_CHARS = 40
+CODE_FOLLOWERS = ("<pre", '<div class="highlight', '<div class="language-')
+SENTENCE_END = ".!?;,。！？；，…"
+
+
+def _is_code_label(inner: str, after: str) -> bool:
+    """A short line of plain text without a sentence's final punctuation right before a
+    code block ("加载 ONNX 模型", "Delete all images") labels that block: kept with it."""
+    text = inner.strip()
+    return (
+        after.startswith(CODE_FOLLOWERS)
+        and "<" not in text
+        and 0 < len(text) <= LABEL_MAX_CHARS
+        and text[-1] not in SENTENCE_END
+    )
+
+
+WORD_BEFORE_MAX = 40  # characters searched back for the word an emoji is glued to
+
+
+def glue_line_final_emoji(html: str) -> str:
+    """An emoji that ends a line of text stays with the word before it: the word, a
+    no-break space and the emoji go in one `span.emoji-tail` (`white-space: nowrap`).
+
+    A no-break space alone was not enough: WeasyPrint 70, finding no room for the text box
+    and the image glued to it, broke the line at the first opportunity of the whole bold
+    run ("How" / "is time series different from ... problem? 👶"). The word is found by
+    looking back at most WORD_BEFORE_MAX characters (no regex backtracking on user text);
+    one after a tag (`<code>x</code> 🚀`) gets the no-break space only.
+    """
+    out, position = [], 0
+    for match in EMOJI_AT_LINE_END.finditer(html):
+        start = match.start()
+        word = start
+        while word > max(position, start - WORD_BEFORE_MAX) and not (
+            html[word - 1].isspace() or html[word - 1] in "<>;"
+        ):
+            word -= 1
+        out.append(html[position:word])
+        if word < start and (html[word - 1].isspace() or html[word - 1] == ">"):
+            out.append(f'<span class="emoji-tail">{html[word:start]}\u00a0{match.group(1)}</span>')
+        else:
+            out.append(f"{html[word:start]}\u00a0{match.group(1)}")
+        position = match.end()
+    out.append(html[position:])
+    return "".join(out)
+
+
 def layout_hints(html: str) -> str:
     """Markup the layout rules need: manual breaks, pseudo-headings, emoji kept on the line.
 
@@ -494,7 +687,7 @@ def layout_hints(html: str) -> str:
     html = MANUAL_BREAK.sub(lambda m: f'<div class="break-{m.group(1).lower()}"></div>', html)
     html = page_breaks(html)
     html = header_rows(html)
-    html = EMOJI_AT_LINE_END.sub("\u00a0\\1", html)
+    html = glue_line_final_emoji(html)
     html = item_lengths(html)
     out, position = [], 0
     while (start := html.find("<p>", position)) != -1:
@@ -507,6 +700,8 @@ def layout_hints(html: str) -> str:
             tag = '<p class="lead">'
         elif inner.rstrip().endswith(":") and after.startswith(LEAD_FOLLOWERS):
             tag = '<p class="lead intro">'
+        elif _is_code_label(inner, after):
+            tag = '<p class="lead intro label">'
         else:
             tag = "<p>"
         out.append(html[position:start])
@@ -560,10 +755,12 @@ class Renderer:
 
         The content of the last page is found in the laid-out document (`last_page_html`)
         and laid out alone in a run of balanced columns: one extra layout of one page, not
-        of the document (two when the estimated height proves short). Its page's content
-        replaces the last page's, under the original page's footer (page numbers). Left as
-        it is when the page is full, when the page starts inside a paragraph (no element
-        boundary to cut at) or when the balanced content would not fit one page. Returns the
+        of the document (up to BALANCE_RETRIES more when the estimated height proves short,
+        each taller). Its page's content replaces the last page's, under the original page's
+        footer (page numbers). A page that starts inside a paragraph or a list item's text
+        keeps that fragment as it was laid out: a block of its height stands in for it in
+        the balanced layout, and the fragment is put back in its place. Left as it is when
+        the page is full or when the balanced content would not fit one page. Returns the
         document and whether it changed."""
         from weasyprint.document import Page
 
@@ -573,22 +770,37 @@ class Renderer:
         if not _needs_balance(last, self.config.columns, len(document.pages) == 1):
             return document, False
         height = balanced_height(last, self.config.columns)
-        html = last_page_html(document) if height is not None else None
+        if height is None:
+            return document, False
+        leads: list = []
+        html = last_page_html(document, leads)
         if html is None:
             return document, False
-        single = self._render(html, font_size, extra_css + balance_css(height))
-        if not _fits_one_page(single, self.config.columns):
-            # The estimate was short (rules the estimate does not know, like two code lines
-            # on each side of a break): spread what overflowed over the columns, plus a line.
-            full = max(c.height for c in columns_of(find_sheet_boxes(last._page_box)[0]))
-            line = last._page_box.style["font_size"] * 1.22
-            extra = _overflow(single, self.config.columns) / self.config.columns
-            retry = min(full, height + extra + line)
-            single = self._render(html, font_size, extra_css + balance_css(retry))
+        fragment = _lone_box_of(last._page_box, leads[0]) if leads else None
+        if leads and (fragment is None or fragment.margin_height() > height / 2):
+            return document, False  # in several columns, or too tall to stand aside
+        extra = extra_css + (lead_css(fragment.margin_height()) if fragment is not None else "")
+        full = max(c.height for c in columns_of(find_sheet_boxes(last._page_box)[0]))
+        line = last._page_box.style["font_size"] * 1.22
+        single = self._render(html, font_size, extra + balance_css(height))
+        for attempt in range(BALANCE_RETRIES):
+            if _fits_one_page(single, self.config.columns):
+                break
+            if height >= BALANCE_MAX_HEIGHT * full:
+                return document, False
+            # The estimate was short (rules the estimate does not know, like lines kept
+            # together at a block's ends): spread what overflowed over the columns, plus a
+            # line, more lines on each further try.
+            overflow = _overflow(single, self.config.columns) / self.config.columns
+            height = min(BALANCE_MAX_HEIGHT * full, height + overflow + (1 + attempt) * line)
+            single = self._render(html, font_size, extra + balance_css(height))
+        else:
             if not _fits_one_page(single, self.config.columns):
                 return document, False
         page_box = last._page_box
         new_root = single.pages[0]._page_box.children[0]
+        if fragment is not None and not _put_back_lead(new_root, fragment):
+            return document, False
         page_box.children = [new_root, *page_box.children[1:]]
         document.pages[-1] = Page(page_box)
         return document, True
@@ -629,6 +841,7 @@ class Renderer:
             font_config=self.font_config,
             cache=self._images,
         )
+        trim_split_code(document)
         mark_continued_code(document)
         return document
 

@@ -160,7 +160,12 @@ LONG_ITEM_LINES = 4.5
 
 # Breaking rules that keep columns full and text together (issue #14, items 2 and 5):
 # - a breakable code block or table keeps at least two lines or rows on each side of a
-#   break; the code wrapper defers to the `pre` inside it; a table repeats its header row;
+#   break; the code wrapper defers to the `pre` inside it; a table repeats its header row.
+#   A one-line block's line is first and last: WeasyPrint reads a "no break after" of a
+#   block's last descendant as one after the block, so that rule needs another line
+#   (`:not(:last-child)`); otherwise a heading and a one-line command glued every such
+#   pair to the next, and a run of them could only move as a whole (a 75 % empty column
+#   in a balanced docker-cheat-sheet-ru page);
 # - a pseudo-heading (`p.lead`: a bold-only line, or a line ending in ":" before a list or
 #   table) stays with what follows, like a heading. A ":" line before a code block is
 #   marked (`p.lead.intro`) but not kept with it: WeasyPrint honours that `avoid` by
@@ -171,11 +176,14 @@ LONG_ITEM_LINES = 4.5
 FULL_COLUMNS_CSS = """\
 .highlight { break-inside: auto; }
 pre > code { display: block; break-before: avoid; }
-pre .cl:first-child, tbody > tr:first-child { break-after: avoid; }
-pre .cl:last-child, tbody > tr:last-child { break-before: avoid; }
+pre .cl:first-child:not(:last-child), tbody > tr:first-child:not(:last-child) {
+  break-after: avoid; }
+pre .cl:last-child:not(:first-child), tbody > tr:last-child:not(:first-child) {
+  break-before: avoid; }
 p.lead { break-after: avoid; break-inside: avoid; }
 p.lead.intro { break-after: auto; }
 p.lead.intro:has(+ ul, + ol, + dl, + table) { break-after: avoid; }
+p.lead.label { break-after: avoid; }
 .break-column { break-before: column; }
 div.break-column { height: 0; margin: 0; }
 main.sheet.break-page { break-before: page; }
