@@ -119,6 +119,7 @@ def test_a_last_page_that_starts_inside_a_paragraph_is_balanced(tmp_path):
             assert len(bottoms) == 4, bottoms
             assert max(bottoms.values()) - min(bottoms.values()) < 60, bottoms
             found += 1
+            break  # one real case is the point; the search for it is what costs
     assert found, "no last page started inside a paragraph: the test tests nothing"
 
 
