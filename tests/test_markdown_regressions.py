@@ -1,0 +1,112 @@
+"""Defects found by a visual review of the corpus PDFs, each pinned by a small input of our
+own, run through the real Markdown stage (`MarkdownRenderer.render`) in-process."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cheatsheet.content import Section
+from cheatsheet.markdown import MarkdownRenderer
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    return MarkdownRenderer()
+
+
+def html_of(renderer, text: str) -> str:
+    section = Section("t", "t", Path("/tmp/notes.md"), 1, text)
+    return renderer.render(section).html
+
+
+def squash(html: str) -> str:
+    return re.sub(r">\s+<", "><", html).strip()
+
+
+def code_blocks(html: str) -> list[str]:
+    """The text of each code block, in order."""
+    blocks = re.findall(r"<pre\b.*?</pre>", html, re.S)
+    return [re.sub(r"<[^>]+>", "", block).strip() for block in blocks]
+
+
+# ----------------------------------------------------- 1. a fence right after a block's line
+
+# docker-cheat-sheet-ru.md: "- Для резервного копирования" then "```" on the next line.
+FENCE_UNDER_ITEMS = """- Flatten an image
+```
+ID=$(docker run -d image)
+```
+
+- For backup
+```
+gzip -dc image.tgz
+```
+
+### Next
+
+Intro line:
+
+```
+docker stats
+```
+"""
+
+
+def test_fence_right_after_a_list_item_line_ends_the_list(renderer):
+    html = html_of(renderer, FENCE_UNDER_ITEMS)
+    assert "```" not in html
+    assert code_blocks(html) == ["ID=$(docker run -d image)", "gzip -dc image.tgz", "docker stats"]
+    flat = squash(html)
+    assert "<li>Flatten an image</li></ul><div" in flat
+    assert "<li>For backup</li></ul><div" in flat
+    assert "<p>Intro line:</p><div" in flat
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A paragraph line\n```\ncode here\n```\nafter\n",
+        "> a quote line\n```\ncode here\n```\nafter\n",
+        "A paragraph line\n   ```\n   code here\n   ```\nafter\n",
+        "- item\n ```\n code here\n ```\nafter\n",
+    ],
+    ids=["paragraph", "quote", "indented-3", "item-indented-1"],
+)
+def test_fence_right_after_a_line_opens_a_code_block(renderer, text):
+    html = html_of(renderer, text)
+    assert code_blocks(html) == ["code here"]
+    assert "```" not in html
+    flat = squash(html)
+    assert flat.index("code here") < flat.index("<p>after</p>")
+    assert "<p></p>" not in flat
+
+
+def test_fence_left_of_a_nested_item_belongs_to_the_outer_item(renderer):
+    flat = squash(html_of(renderer, "- a\n  - b\n  ```\n  code\n  ```\n- c\n"))
+    assert re.search(r"<li><p>a</p><ul><li>b</li></ul><div[^>]*><pre", flat)
+    assert flat.count("<li") == 3
+
+
+def test_fence_at_an_items_content_column_stays_in_a_tight_item(renderer):
+    flat = squash(html_of(renderer, "- a\n  ```\n  code\n  ```\n- c\n"))
+    assert re.search(r"<li>a\s*<div[^>]*><pre", flat) and "<li>c</li>" in flat
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- a\n\n  b\n  ```\n  code\n  ```\n  after\n- c\n",  # a loose item
+        "> quote\n> ```\n> code\n> ```\n> after\n",
+    ],
+    ids=["loose-item", "quote"],
+)
+def test_no_code_block_inside_a_paragraph_and_no_empty_paragraph(renderer, text):
+    """The block used to sit inside `<p>`, which the sanitiser split, leaving `<p></p>`."""
+    flat = squash(html_of(renderer, text))
+    assert "<p></p>" not in flat
+    assert not re.search(r"<p>[^<]*<div", flat)
+    assert code_blocks(flat) == ["code"]
+    assert "<p>after</p>" in flat
