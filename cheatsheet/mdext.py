@@ -53,6 +53,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import InlineProcessor as InlineTreeProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
+from pymdownx import arithmatex
 from pymdownx.inlinehilite import InlineHilitePattern
 
 from .sectioning import PLAIN_LANGUAGES, atx_heading, known_languages
@@ -755,6 +756,37 @@ class InlineMath(InlineProcessor):
         return element, m.start(0), m.end(0)
 
 
+class DollarMath(arithmatex.InlineArithmatexPattern):
+    """arithmatex's `$x$` (pandoc's rule: no space inside either dollar), refused where the
+    dollars are a shell's or a template's, as in `{{range $p, $conf := .Ports}} {{$p}}`:
+    the closing `$` is followed by an ASCII letter, digit or `_` (it starts a variable:
+    `$HOME/$USER`; pandoc refuses a digit, "$5-$10"), or a `}` inside closes no `{`
+    (`}} {{`: not TeX either). A refused `$` is text, and the scan goes on after it, so the
+    closing one may still open a formula. Write `$n$-th`, not `$n$th`."""
+
+    def handleMatch(self, m, data):  # type: ignore[override]
+        latex = m.group(3)
+        if latex is not None and not _plausible_math(latex, data[m.end(0) : m.end(0) + 1]):
+            return None, m.start(0), m.start(0) + 1
+        return super().handleMatch(m, data)
+
+
+def _plausible_math(latex: str, following: str) -> bool:
+    if following.isascii() and (following.isalnum() or following == "_"):
+        return False
+    depth, index = 0, 0
+    while index < len(latex):
+        char = latex[index]
+        if char == "\\":
+            index += 2
+            continue
+        depth += (char == "{") - (char == "}")
+        if depth < 0:
+            return False
+        index += 1
+    return True  # an unclosed `{` is maths written wrong: typeset, so its warning shows
+
+
 class KnownHtmlOnly(HtmlInlineProcessor):
     """Raw HTML only for real element names: `<branch>` or `<file.txt>` stays text, as on
     GitHub, instead of being dropped by the sanitiser as an unknown tag."""
@@ -1218,6 +1250,12 @@ class CheatsheetExtension(Extension):
         md.parser.blockprocessors.register(Callouts(md.parser), "cheatsheet_callouts", 21)
         md.inlinePatterns.register(HardBreak(HARD_BREAK, md), "cheatsheet_hard_break", 185)
         md.inlinePatterns.register(InlineMath(MATH_CODE, md), "cheatsheet_math_code", 195)
+        if "arithmatex-inline" in md.inlinePatterns:
+            old = md.inlinePatterns["arithmatex-inline"]
+            config = next(
+                e for e in md.registeredExtensions if isinstance(e, arithmatex.ArithmatexExtension)
+            ).getConfigs()
+            md.inlinePatterns.register(DollarMath(old.pattern, config), "arithmatex-inline", 189.9)
         double_dollar = InlineMath(DOUBLE_DOLLAR, md)  # before arithmatex's `$x$` (189.9)
         md.inlinePatterns.register(double_dollar, "cheatsheet_double_dollar", 189.95)
         md.inlinePatterns.register(WikiLink(WIKI_LINK, md), "cheatsheet_wiki_link", 175)

@@ -110,3 +110,26 @@ def test_no_code_block_inside_a_paragraph_and_no_empty_paragraph(renderer, text)
     assert not re.search(r"<p>[^<]*<div", flat)
     assert code_blocks(flat) == ["code"]
     assert "<p>after</p>" in flat
+
+
+# ------------------------------------------------------- 2. dollars of shells and templates
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{range $p, $conf := .NetworkSettings.Ports}} {{$p}} -> {{(index $conf 0).HostPort}}",
+        "echo $HOME/$USER done",
+        "from $5 to $10",
+    ],
+)
+def test_shell_and_template_dollars_are_not_maths(renderer, text):
+    html = html_of(renderer, text)
+    assert 'class="math"' not in html and "math-error" not in html
+    assert "$" in html
+
+
+def test_real_inline_maths_still_typesets(renderer):
+    html = html_of(renderer, "Let $x$ and $\\frac{a}{b}$, $\\{a\\}$ and $x$の値, then $HOME/$USER.")
+    assert html.count('class="math"') == 4
+    assert "$HOME/$USER" in html
