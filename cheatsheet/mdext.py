@@ -1113,7 +1113,9 @@ class BlocksOutOfParagraphs(Treeprocessor):
     def _holds_block(self, paragraph: etree.Element) -> bool:
         texts = [paragraph.text or ""] + [child.tail or "" for child in paragraph]
         return any(
-            self._is_block(m) for text in texts if "\x02" in text
+            self._is_block(m)
+            for text in texts
+            if "\x02" in text
             for m in STASH_PLACEHOLDER.finditer(text)
         )
 
