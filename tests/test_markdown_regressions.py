@@ -100,8 +100,10 @@ def test_fence_at_an_items_content_column_stays_in_a_tight_item(renderer):
     [
         "- a\n\n  b\n  ```\n  code\n  ```\n  after\n- c\n",  # a loose item
         "> quote\n> ```\n> code\n> ```\n> after\n",
+        # git-cheat-sheet.md: a bold label, then a fence with a language, 60 times
+        "**Show configuration:**\n```bash\ncode\n```\nafter\n",
     ],
-    ids=["loose-item", "quote"],
+    ids=["loose-item", "quote", "label-then-bash-fence"],
 )
 def test_no_code_block_inside_a_paragraph_and_no_empty_paragraph(renderer, text):
     """The block used to sit inside `<p>`, which the sanitiser split, leaving `<p></p>`."""
