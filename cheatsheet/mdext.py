@@ -1174,6 +1174,52 @@ def _append_text(element: etree.Element, text: str) -> None:
         element.text = (element.text or "") + text
 
 
+# ------------------------------------------------------------------------------ superscripts
+
+# Han, kana, Hangul, CJK punctuation and full-width forms.
+CJK = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+class PlainCarets(Treeprocessor):
+    """pymdownx.caret's `x^2^` is a superscript; GFM has none, and a `^` used as a hat in
+    prose (`推定量^θの偏りは^θ`, cs229-probability-ja) made half a Japanese sentence a
+    superscript. A superscript holding CJK text, or whose closing `^` runs straight into a
+    letter, is put back as the text it was written as."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for index, child in reversed(list(enumerate(parent))):
+                if child.tag == "sup" and not child.attrib and self._written_as_text(child):
+                    _unwrap(parent, index, child, "^")
+
+    @staticmethod
+    def _written_as_text(sup: etree.Element) -> bool:
+        text = "".join(sup.itertext())
+        following = (sup.tail or "")[:1]
+        return bool(CJK.search(text)) or following.isalpha()
+
+
+def _unwrap(parent: etree.Element, index: int, element: etree.Element, mark: str) -> None:
+    """Replace `element` by its content between two `mark`s, as plain text."""
+    before = parent[index - 1] if index else None
+    opening = mark + (element.text or "")
+    if before is None:
+        parent.text = (parent.text or "") + opening
+    else:
+        before.tail = (before.tail or "") + opening
+    children = list(element)
+    parent.remove(element)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    closing = mark + (element.tail or "")
+    if children:
+        children[-1].tail = (children[-1].tail or "") + closing
+    elif before is None:
+        parent.text += closing
+    else:
+        before.tail += closing
+
+
 # -------------------------------------------------------------------------------- list starts
 
 
@@ -1268,6 +1314,7 @@ class CheatsheetExtension(Extension):
         md.treeprocessors.register(ListStarts(md), "cheatsheet_list_starts", 24)
         # After the inline stage (20), which leaves the placeholders of stashed blocks alone.
         md.treeprocessors.register(BlocksOutOfParagraphs(md), "cheatsheet_blocks_out", 19)
+        md.treeprocessors.register(PlainCarets(md), "cheatsheet_plain_carets", 19.5)
         md.inlinePatterns.register(
             SubstituteTagInlineProcessor(SPACES_BREAK, "br"), "linebreak", 100
         )

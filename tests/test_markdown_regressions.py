@@ -135,3 +135,25 @@ def test_real_inline_maths_still_typesets(renderer):
     html = html_of(renderer, "Let $x$ and $\\frac{a}{b}$, $\\{a\\}$ and $x$の値, then $HOME/$USER.")
     assert html.count('class="math"') == 4
     assert "$HOME/$USER" in html
+
+
+# ------------------------------------------------------------ 3. carets in CJK prose
+
+
+def test_caret_hat_in_japanese_prose_is_not_a_superscript(renderer):
+    # cs229-probability-ja.md, item 49
+    html = html_of(renderer, "偏り(Bias) - 推定量^θの偏りは^θのの分布の期待値です。")
+    assert "<sup>" not in html
+    assert "推定量^θの偏りは^θのの分布" in html
+
+
+@pytest.mark.parametrize("text", ["start ^ab^c end", "x^2^y"])
+def test_caret_closing_into_a_letter_is_text(renderer, text):
+    html = html_of(renderer, text)
+    assert "<sup>" not in html and text in html
+
+
+def test_superscripts_still_work(renderer):
+    flat = squash(html_of(renderer, "x^2^ and a^n+1^, e^*x*^ y[^1]\n\n[^1]: note\n"))
+    assert "x<sup>2</sup> and a<sup>n+1</sup>, e<sup><em>x</em></sup> y" in flat
+    assert re.search(r'<sup id="fnref[^"]*"><a class="footnote-ref"', flat)
