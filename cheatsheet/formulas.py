@@ -195,6 +195,8 @@ _REWRITES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
     (re.compile(r"\\not\s*="), r"\\neq "),
     (re.compile(r"\\not\s*\\in\b"), r"\\notin "),
     (re.compile(r"\\bmod\b"), r"\\;\\mathrm{mod}\\; "),
+    # `{n \choose k}`: latex2mathml draws fixed full-height parentheses around a small n/k.
+    (re.compile(r"\{([^{}]{0,200})\\choose(?![A-Za-z])([^{}]{0,200})\}"), r"\\binom{\1}{\2}"),
     (re.compile(r"\\tag\*?\{([^{}]{0,40})\}"), r"\\qquad\\text{(\1)}"),
     (
         re.compile(r"\\operatorname\*\{([^{}]{1,60})\}\s*_\s*(\{[^{}]{0,200}\}|\\[A-Za-z]+|[A-Za-z0-9])"),

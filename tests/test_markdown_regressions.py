@@ -157,3 +157,36 @@ def test_superscripts_still_work(renderer):
     flat = squash(html_of(renderer, "x^2^ and a^n+1^, e^*x*^ y[^1]\n\n[^1]: note\n"))
     assert "x<sup>2</sup> and a<sup>n+1</sup>, e<sup><em>x</em></sup> y" in flat
     assert re.search(r'<sup id="fnref[^"]*"><a class="footnote-ref"', flat)
+
+
+# ------------------------------------------------------------------ 4. formula spacing
+
+
+def _width(latex: str) -> float:
+    from cheatsheet import formulas
+
+    result = formulas.typeset(latex, False)
+    assert isinstance(result, formulas.Formula), result
+    return result.width
+
+
+@pytest.mark.parametrize(
+    ("latex", "space"),
+    [("a \\iff b", 0.9), ("a \\perp b", 0.45), ("a \\cap b", 0.35), ("a \\implies b", 0.9)],
+)
+def test_operators_have_tex_spacing(latex, space):
+    """Space on both sides together, in em: `\\iff` is a relation with `\\;` more each side."""
+    operator = latex.split()[1]
+    gap = _width(latex) - _width("a b") - _width(operator)
+    assert gap >= space
+
+
+def test_choose_is_drawn_like_binom():
+    from cheatsheet import formulas
+
+    assert formulas.rewrite("{n \\choose k} + {n-1 \\choose k}") == (
+        "\\binom{n }{ k} + \\binom{n-1 }{ k}"
+    )
+    choose, binom = (formulas.typeset(t, False) for t in ("{n \\choose k}", "\\binom{n}{k}"))
+    assert choose.height == pytest.approx(binom.height, abs=0.01)
+    assert choose.width == pytest.approx(binom.width, abs=0.01)
