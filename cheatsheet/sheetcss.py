@@ -171,7 +171,7 @@ LONG_ITEM_LINES = 4.5
 FULL_COLUMNS_CSS = """\
 .highlight { break-inside: auto; }
 pre > code { display: block; break-before: avoid; }
-pre .cl:first-child, tbody > tr:first-child { break-after: avoid; }
+pre .cl:first-child:not(:last-child), tbody > tr:first-child:not(:last-child) { break-after: avoid; }
 pre .cl:last-child, tbody > tr:last-child { break-before: avoid; }
 p.lead { break-after: avoid; break-inside: avoid; }
 p.lead.intro { break-after: auto; }

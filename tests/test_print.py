@@ -188,11 +188,10 @@ def test_duplex_keeps_sections_on_one_side(long_project):
     config = load_project(long_project).base
     sheet = build_html(config)
     renderer = Renderer(config, resolve_theme(config), allowed_roots(config, sheet.sections))
-    size = 8.0  # a size at which a section of this sheet straddles the page 1/2 boundary
-    document = renderer.layout(sheet.html, size)
+    document = renderer.layout(sheet.html, 7.5)
     assert straddling_sections(document), "the test input should straddle"
     fixed, moved, passes = keep_sections_on_one_side(
-        lambda css: renderer.layout(sheet.html, size, css), document
+        lambda css: renderer.layout(sheet.html, 7.5, css), document
     )
     assert moved and passes >= 1
     assert straddling_sections(fixed) == []
