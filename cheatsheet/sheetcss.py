@@ -160,7 +160,9 @@ LONG_ITEM_LINES = 4.5
 
 # Breaking rules that keep columns full and text together (issue #14, items 2 and 5):
 # - a breakable code block or table keeps at least two lines or rows on each side of a
-#   break; the code wrapper defers to the `pre` inside it; a table repeats its header row;
+#   break (not on a one-line block: its line's `avoid` would pass to the block's own
+#   break-after and glue it to what follows); the code wrapper defers to the `pre` inside
+#   it; a table repeats its header row;
 # - a pseudo-heading (`p.lead`: a bold-only line, or a line ending in ":" before a list or
 #   table) stays with what follows, like a heading. A ":" line before a code block is
 #   marked (`p.lead.intro`) but not kept with it: WeasyPrint honours that `avoid` by
@@ -171,7 +173,8 @@ LONG_ITEM_LINES = 4.5
 FULL_COLUMNS_CSS = """\
 .highlight { break-inside: auto; }
 pre > code { display: block; break-before: avoid; }
-pre .cl:first-child:not(:last-child), tbody > tr:first-child:not(:last-child) { break-after: avoid; }
+pre .cl:first-child:not(:last-child),
+tbody > tr:first-child:not(:last-child) { break-after: avoid; }
 pre .cl:last-child, tbody > tr:last-child { break-before: avoid; }
 p.lead { break-after: avoid; break-inside: avoid; }
 p.lead.intro { break-after: auto; }
