@@ -5,8 +5,8 @@ inside code, or used as a currency sign ("$5 and $10"), is left alone; its outpu
 `<span class="arithmatex">\\(...\\)</span>` and `<div class="arithmatex">\\[...\\]</div>`, survives
 sanitising (span and div with a class are allowed) and is replaced here by an SVG image. The
 dollar rules are pandoc's: a closing `$` is never followed by a digit ("$5-$10" stays text)
-and `\\$` is a literal dollar. Prose that was not meant as math between two dollars (shell's
-`$(...)` outside a code block) is typeset anyway, as pandoc and GitHub do: write `\\$` there.
+and `\\$` is a literal dollar; shell and template dollars (`$HOME/$USER`, `{{$p}}`) are refused
+by mdext.DollarMath. Other prose between two dollars is typeset, as pandoc does: write `\\$`.
 
 Why images (`<img src="data:image/svg+xml;base64,...">`) and not inline `<svg>`: each image is
 its own SVG document, so the glyph ids ziamath defines cannot clash between formulas (inline,
@@ -195,6 +195,8 @@ _REWRITES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
     (re.compile(r"\\not\s*="), r"\\neq "),
     (re.compile(r"\\not\s*\\in\b"), r"\\notin "),
     (re.compile(r"\\bmod\b"), r"\\;\\mathrm{mod}\\; "),
+    # `{n \choose k}`: latex2mathml draws fixed full-height parentheses around a small n/k.
+    (re.compile(r"\{([^{}]{0,200})\\choose(?![A-Za-z])([^{}]{0,200})\}"), r"\\binom{\1}{\2}"),
     (re.compile(r"\\tag\*?\{([^{}]{0,40})\}"), r"\\qquad\\text{(\1)}"),
     (
         re.compile(r"\\operatorname\*\{([^{}]{1,60})\}\s*_\s*(\{[^{}]{0,200}\}|\\[A-Za-z]+|[A-Za-z0-9])"),

@@ -31,12 +31,29 @@ FONT = BUILTIN_STYLES / "fonts" / "NotoSansMath-Regular.ttf"
 # Letter size relative to the text: the x-heights already match.
 SCALE = 1.0
 # Part of the disk-cache key: change it when the font or the spacing changes.
-VERSION = "noto-sans-math-5.3.0+spacing-1+scripts-75-60"
+VERSION = "noto-sans-math-5.3.0+spacing-1+scripts-75-60+operators-2"
 SCRIPT_PERCENT = 75
 SCRIPT_SCRIPT_PERCENT = 60
 MATRIX_COLUMNS = "0.8em"
 CASES_COLUMNS = "1em"
 ROWS = "0.35em"
+# Operators latex2mathml writes as identifiers (`<mi>`), so ziamath sets them with no space
+# around: `\iff`, `\implies`, `\impliedby`, `\longrightarrow`..., `\perp`, `\sim`, `\pm`,
+# `\neg`, `\setminus` ("A⊥B⟺P(A∩B)" printed as one word).
+MISTAKEN_OPERATORS = frozenset(
+    "\u27c2~\u00b1\u00ac\u29f5" + "".join(map(chr, range(0x27F5, 0x2800)))
+)
+# Space on each side of an infix operator where ziamath's dictionary (MathML 2's, with no entry
+# or a 1/18 em one) differs from TeX: relations get a thick space (5/18 em), binary operators a
+# medium one (4/18 em); `\iff`, `\implies` and `\impliedby` are relations with a further
+# `\;` on each side in TeX.
+THICK, MEDIUM, IMPLIES = "0.278em", "0.222em", "0.5em"
+TEX_SPACING = {
+    **dict.fromkeys("\u27c2\u2282\u2283\u22a7~\u27f5\u27f6\u27f7", THICK),
+    **dict.fromkeys("\u27f8\u27f9\u27fa", IMPLIES),
+    **dict.fromkeys("\u2229\u222a\u2227\u2228\u00d7\u00f7\u29f5", MEDIUM),
+}
+_MATHML = "{http://www.w3.org/1998/Math/MathML}"
 _TABLE = re.compile(r'<mtable(?![^>]*columnspacing)([^>]*)>(\s*<mtr>\s*<mtd( columnalign="left")?)')
 
 
@@ -49,6 +66,21 @@ def spaced_tables(mathml: str) -> str:
         return f"<mtable {spacing}{match.group(1)}>{match.group(2)}"
 
     return _TABLE.sub(table, mathml)
+
+
+def tex_operator_spacing(mathml: ET.Element) -> None:
+    """`<mi>⟺</mi>` -> `<mo>⟺</mo>`, and TeX's space around infix operators ziamath's
+    dictionary leaves bare (`A ⊥ B ⟺ P(A ∩ B)`, not "A⊥B⟺P(A∩B)")."""
+    for parent in mathml.iter():
+        children = list(parent)
+        for index, element in enumerate(children):
+            if element.tag == f"{_MATHML}mi" and element.text in MISTAKEN_OPERATORS:
+                element.tag = f"{_MATHML}mo"
+            space = TEX_SPACING.get(element.text or "")
+            infix = 0 < index < len(children) - 1
+            if element.tag == f"{_MATHML}mo" and space and infix and "lspace" not in element.attrib:
+                element.set("lspace", space)
+                element.set("rspace", space)
 
 
 def _loaded_font() -> str:
@@ -75,5 +107,6 @@ def drawing(latex: str, size: float, inline: bool, color: str, margin: float):
     from ziamath.tex import tex2mml
 
     mathml = ET.fromstring(spaced_tables(tex2mml(latex, inline=inline)))
+    tex_operator_spacing(mathml)
     mathml.attrib["mathcolor"] = color
     return ziamath.Math(mathml, size, font=_loaded_font(), margin=margin)

@@ -53,6 +53,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import InlineProcessor as InlineTreeProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
+from pymdownx import arithmatex
 from pymdownx.inlinehilite import InlineHilitePattern
 
 from .sectioning import PLAIN_LANGUAGES, atx_heading, known_languages
@@ -197,6 +198,7 @@ class GitHubBlocks(Preprocessor):
         loose = False  # a blank line inside the current list item
         kinds: list[str] = []  # the marker kind (`-`, `*`, `+`, `.`, `)`) per open list depth
         html_block: tuple[int, list[str]] | None = None  # a CommonMark HTML block being read
+        spaced = False  # a blank line before the open fence
         for line in lines:
             if html_block is not None:
                 kind, raw = html_block
@@ -223,8 +225,10 @@ class GitHubBlocks(Preprocessor):
                     if closing:  # superfences closes only on a fence as long as the opening one
                         line = line.replace(line.strip(), fence[0] * fence[1])
                     out.append(self._in_fence(line, fence, stack, closing))
-                    if closing:
-                        out.append("")  # the next line starts a paragraph, not the fence's tail
+                    if closing and (not stack or spaced):
+                        # The next line starts a paragraph, not the fence's tail (in a tight
+                        # item, a blank line would make the list loose).
+                        out.append("")
                 if closing:
                     fence = None
                 previous = line
@@ -256,6 +260,14 @@ class GitHubBlocks(Preprocessor):
                 and indent - base <= 3
                 and (opened["fence"][0] == "~" or "`" not in line[opened.end() :])
             ):
+                spaced = not previous.strip()
+                if stack and indent < stack[-1]:
+                    # A fence is never a lazy continuation line: left of an item's content
+                    # it ends that item (CommonMark), and at the margin the whole list.
+                    stack = stack[: _depth_cols(stack, indent)[0]]
+                    del kinds[len(stack) :]
+                    out.append("")  # else Python-Markdown reads it into the inner item
+                    loose, spaced = loose and bool(stack), True
                 removed = indent if not stack else indent - _depth_cols(stack, indent)[1]
                 fence = (opened["fence"][0], len(opened["fence"]), max(0, removed))
                 line = _known_language(line, opened.end())
@@ -744,6 +756,37 @@ class InlineMath(InlineProcessor):
         return element, m.start(0), m.end(0)
 
 
+class DollarMath(arithmatex.InlineArithmatexPattern):
+    """arithmatex's `$x$` (pandoc's rule: no space inside either dollar), refused where the
+    dollars are a shell's or a template's, as in `{{range $p, $conf := .Ports}} {{$p}}`:
+    the closing `$` is followed by an ASCII letter, digit or `_` (it starts a variable:
+    `$HOME/$USER`; pandoc refuses a digit, "$5-$10"), or a `}` inside closes no `{`
+    (`}} {{`: not TeX either). A refused `$` is text, and the scan goes on after it, so the
+    closing one may still open a formula. Write `$n$-th`, not `$n$th`."""
+
+    def handleMatch(self, m, data):  # type: ignore[override]
+        latex = m.group(3)
+        if latex is not None and not _plausible_math(latex, data[m.end(0) : m.end(0) + 1]):
+            return None, m.start(0), m.start(0) + 1
+        return super().handleMatch(m, data)
+
+
+def _plausible_math(latex: str, following: str) -> bool:
+    if following.isascii() and (following.isalnum() or following == "_"):
+        return False
+    depth, index = 0, 0
+    while index < len(latex):
+        char = latex[index]
+        if char == "\\":
+            index += 2
+            continue
+        depth += (char == "{") - (char == "}")
+        if depth < 0:
+            return False
+        index += 1
+    return True  # an unclosed `{` is maths written wrong: typeset, so its warning shows
+
+
 class KnownHtmlOnly(HtmlInlineProcessor):
     """Raw HTML only for real element names: `<branch>` or `<file.txt>` stays text, as on
     GitHub, instead of being dropped by the sanitiser as an unknown tag."""
@@ -1040,6 +1083,143 @@ class TableFixes(Treeprocessor):
                 cell.text = cell.text.replace("\\|", "|")
 
 
+# ------------------------------------------------------------------- blocks inside paragraphs
+
+STASH_PLACEHOLDER = re.compile("\x02wzxhzdk:([0-9]{1,9})\x03")
+
+
+class BlocksOutOfParagraphs(Treeprocessor):
+    """A fenced block right under a paragraph line inside a loose list item or a quote
+    (`> text` then `> ````) is left by the parsers as a placeholder inside that paragraph;
+    written out, `<p>text<div>code</div></p>` is invalid HTML, which the sanitiser then
+    repairs into an empty `<p></p>` after the block. Close the paragraph before the block
+    and open a new one after it, as CommonMark's block structure says."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for child in list(parent):
+                if child.tag == "p" and self._holds_block(child):
+                    self._split(parent, child)
+
+    def _is_block(self, match: re.Match[str]) -> bool:
+        blocks = self.md.htmlStash.rawHtmlBlocks
+        number = int(match.group(1))
+        stashed = blocks[number] if number < len(blocks) else None
+        if isinstance(stashed, HtmlBlock):
+            return True
+        raw_html = self.md.postprocessors["raw_html"]
+        return isinstance(stashed, str) and raw_html.isblocklevel(stashed)
+
+    def _holds_block(self, paragraph: etree.Element) -> bool:
+        texts = [paragraph.text or ""] + [child.tail or "" for child in paragraph]
+        return any(
+            self._is_block(m)
+            for text in texts
+            if "\x02" in text
+            for m in STASH_PLACEHOLDER.finditer(text)
+        )
+
+    def _split(self, parent: etree.Element, paragraph: etree.Element) -> None:
+        pieces: list[etree.Element | str] = []  # new paragraphs and block placeholders
+        current = etree.Element("p", dict(paragraph.attrib))
+
+        def add_text(text: str) -> None:
+            nonlocal current
+            last = 0
+            for match in STASH_PLACEHOLDER.finditer(text):
+                if not self._is_block(match):
+                    continue
+                _append_text(current, text[last : match.start()])
+                pieces.extend([current, match.group(0)])
+                current = etree.Element("p", dict(paragraph.attrib))
+                last = match.end()
+            _append_text(current, text[last:])
+
+        add_text(paragraph.text or "")
+        for child in list(paragraph):
+            tail, child.tail = child.tail, None
+            current.append(child)
+            add_text(tail or "")
+        pieces.append(current)
+        position = list(parent).index(paragraph)
+        parent.remove(paragraph)
+        previous = parent[position - 1] if position else None
+        for piece in pieces:
+            if isinstance(piece, str):
+                block = f"\n{piece}\n"
+                if previous is None:
+                    parent.text = (parent.text or "") + block
+                else:
+                    previous.tail = (previous.tail or "") + block
+            elif len(piece) or (piece.text or "").strip():
+                piece.text = (piece.text or "").strip("\n") or None
+                if len(piece) and piece[-1].tail:
+                    piece[-1].tail = piece[-1].tail.rstrip("\n") or None
+                parent.insert(position, piece)
+                position += 1
+                previous = piece
+        if paragraph.tail:
+            if previous is None:
+                parent.text = (parent.text or "") + paragraph.tail
+            else:
+                previous.tail = (previous.tail or "") + paragraph.tail
+
+
+def _append_text(element: etree.Element, text: str) -> None:
+    if not text:
+        return
+    if len(element):
+        element[-1].tail = (element[-1].tail or "") + text
+    else:
+        element.text = (element.text or "") + text
+
+
+# ------------------------------------------------------------------------------ superscripts
+
+# Han, kana, Hangul, CJK punctuation and full-width forms.
+CJK = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+class PlainCarets(Treeprocessor):
+    """pymdownx.caret's `x^2^` is a superscript; GFM has none, and a `^` used as a hat in
+    prose (`推定量^θの偏りは^θ`, cs229-probability-ja) made half a Japanese sentence a
+    superscript. A superscript holding CJK text, or whose closing `^` runs straight into a
+    letter, is put back as the text it was written as."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for index, child in reversed(list(enumerate(parent))):
+                if child.tag == "sup" and not child.attrib and self._written_as_text(child):
+                    _unwrap(parent, index, child, "^")
+
+    @staticmethod
+    def _written_as_text(sup: etree.Element) -> bool:
+        text = "".join(sup.itertext())
+        following = (sup.tail or "")[:1]
+        return bool(CJK.search(text)) or following.isalpha()
+
+
+def _unwrap(parent: etree.Element, index: int, element: etree.Element, mark: str) -> None:
+    """Replace `element` by its content between two `mark`s, as plain text."""
+    before = parent[index - 1] if index else None
+    opening = mark + (element.text or "")
+    if before is None:
+        parent.text = (parent.text or "") + opening
+    else:
+        before.tail = (before.tail or "") + opening
+    children = list(element)
+    parent.remove(element)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    closing = mark + (element.tail or "")
+    if children:
+        children[-1].tail = (children[-1].tail or "") + closing
+    elif before is None:
+        parent.text += closing
+    else:
+        before.tail += closing
+
+
 # -------------------------------------------------------------------------------- list starts
 
 
@@ -1118,6 +1298,12 @@ class CheatsheetExtension(Extension):
         md.parser.blockprocessors.register(Callouts(md.parser), "cheatsheet_callouts", 21)
         md.inlinePatterns.register(HardBreak(HARD_BREAK, md), "cheatsheet_hard_break", 185)
         md.inlinePatterns.register(InlineMath(MATH_CODE, md), "cheatsheet_math_code", 195)
+        if "arithmatex-inline" in md.inlinePatterns:
+            old = md.inlinePatterns["arithmatex-inline"]
+            config = next(
+                e for e in md.registeredExtensions if isinstance(e, arithmatex.ArithmatexExtension)
+            ).getConfigs()
+            md.inlinePatterns.register(DollarMath(old.pattern, config), "arithmatex-inline", 189.9)
         double_dollar = InlineMath(DOUBLE_DOLLAR, md)  # before arithmatex's `$x$` (189.9)
         md.inlinePatterns.register(double_dollar, "cheatsheet_double_dollar", 189.95)
         md.inlinePatterns.register(WikiLink(WIKI_LINK, md), "cheatsheet_wiki_link", 175)
@@ -1126,6 +1312,9 @@ class CheatsheetExtension(Extension):
         md.treeprocessors.register(TableFixes(md), "cheatsheet_tables", 25)
         md.treeprocessors.register(SplitLists(md), "cheatsheet_split_lists", 24.5)
         md.treeprocessors.register(ListStarts(md), "cheatsheet_list_starts", 24)
+        # After the inline stage (20), which leaves the placeholders of stashed blocks alone.
+        md.treeprocessors.register(BlocksOutOfParagraphs(md), "cheatsheet_blocks_out", 19)
+        md.treeprocessors.register(PlainCarets(md), "cheatsheet_plain_carets", 19.5)
         md.inlinePatterns.register(
             SubstituteTagInlineProcessor(SPACES_BREAK, "br"), "linebreak", 100
         )
