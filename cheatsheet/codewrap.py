@@ -25,6 +25,7 @@ not art: the comments are left out before looking for aligned columns.
 
 from __future__ import annotations
 
+import bisect
 import html as html_module
 import itertools
 import math
@@ -193,9 +194,16 @@ def _needs_nowrap(core: str) -> bool:
 
 
 def _emit(pieces: list[tuple[str | None, str]], start: int, stop: int, starts: list[int]) -> str:
-    """The token spans covering text[start:stop], cut where needed."""
+    """The token spans covering text[start:stop], cut where needed. Only the pieces that
+    overlap are visited (found by bisection): visiting every piece per segment made a long
+    line quadratic (a 10 KB line of `a=` took 20 s)."""
     out = []
-    for (cls, plain), offset in zip(pieces, starts, strict=True):
+    first = max(bisect.bisect_right(starts, start) - 1, 0)
+    for index in range(first, len(pieces)):
+        offset = starts[index]
+        if offset >= stop:
+            break
+        cls, plain = pieces[index]
         lo, hi = max(start, offset), min(stop, offset + len(plain))
         if lo >= hi:
             continue
@@ -246,13 +254,23 @@ def break_opportunities(code_html: str) -> str:
 
 _BLOCK = re.compile(r'<div class="([^"]*\bhighlight\b[^"]*)"><pre\b')
 _BOX_DRAWING = re.compile(r"[\u2500-\u257f\u2580-\u259f]")
-_ASCII_ART = re.compile(r"[+|][-=]{3,}|[-=]{3,}[+|]|\s[|]\s.*\s[|]\s")
+# `{3}`, not `{3,}`: the same lines match, and a long run of `-` no longer backtracks
+# (quadratic: 40,000 hyphens took 7 s).
+_ASCII_ART = re.compile(r"[+|][-=]{3}|[-=]{3}[+|]|\s[|]\s.*\s[|]\s")
 _ALIGNED = re.compile(r"\S {3,}\S")
 MAX_ART = 200
 # Pygments' comment tokens (not `cp`/`cpf`: preprocessor lines are code).
 _COMMENT_SPAN = re.compile(r'<span class="(?:c|c1|cm|ch|cs|cd)">[^<]*</span>')
 # A trailing comment after two or more spaces, in blocks Pygments did not lex.
-_TRAILING_COMMENT = re.compile(r"\s{2,}(?:#|//|--|;)\s[^\n]*$")
+# A comment marker after two spaces: where a trailing comment starts. Searched, not matched
+# with a leading `\s{2,}`, which backtracks over a long run of spaces (quadratic: a 40 KB
+# line of spaces took 7 s).
+_TRAILING_COMMENT = re.compile(r"(?<=\s\s)(?:#|//|--|;)\s")
+
+
+def _without_trailing_comment(line: str) -> str:
+    found = _TRAILING_COMMENT.search(line)
+    return line[: found.start()] if found else line
 
 
 def _is_art(lines: list[str], comment_lines: list[str] | tuple[str, ...] = ()) -> bool:
@@ -264,7 +282,7 @@ def _is_art(lines: list[str], comment_lines: list[str] | tuple[str, ...] = ()) -
         return True
     if sum(bool(_ALIGNED.search(line.strip())) for line in comment_lines) >= 2:
         return True
-    code = [_TRAILING_COMMENT.sub("", line).strip() for line in lines]
+    code = [_without_trailing_comment(line).strip() for line in lines]
     aligned = sum(bool(_ALIGNED.search(line)) for line in code)
     return aligned >= 2 and aligned >= len(lines) / 3
 

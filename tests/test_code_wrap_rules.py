@@ -18,7 +18,7 @@ import pytest
 from test_typography import build, glyphs, lines_of
 
 from cheatsheet import codewrap
-from conftest import ROOT
+from conftest import ROOT, cpu_bound
 
 PREFIXES = range(14, 39)
 
@@ -212,3 +212,26 @@ def test_right_to_left_refcard_keys_are_flush_right(tmp_path):
     drawn = glyphs(build(tmp_path, sample, "--no-fit", "--font-size", "7.5"))
     ends = [_key_end(drawn, key) for key in ("len", "range")]
     assert ends[0] == pytest.approx(ends[1], abs=0.5), ends
+
+
+def test_art_detection_is_linear_on_a_long_run_of_spaces():
+    """The trailing-comment and ASCII-box rules once backtracked over runs of spaces or
+    dashes: 7 s for 40 KB of either."""
+    line = "a" + " " * 200_000 + "b" + "-" * 200_000 + "=" * 200_000
+    html = (
+        '<div class="language-text highlight"><pre><span></span><code>'
+        f'<span class="cl">{line}</span><span class="cl">x     y  # z</span></code></pre></div>'
+    )
+    with cpu_bound(2):
+        codewrap.mark_art_blocks(html)
+    assert codewrap._without_trailing_comment("x = 1   # one") == "x = 1   "
+    assert codewrap._without_trailing_comment("x = 1 # one") == "x = 1 # one"
+
+
+def test_wrapping_a_long_line_is_linear():
+    """Each segment's spans once visited every token of the line: a 10 KB line of `a=`
+    took 20 s. 200 KB of tokens must take well under the bound."""
+    content = '<span class="n">a</span><span class="o">=</span>' * 50_000
+    with cpu_bound(5):
+        wrapped = codewrap.wrap_line(content)
+    assert re.sub(r"<[^>]+>", "", wrapped) == "a=" * 50_000
