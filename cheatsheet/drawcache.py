@@ -16,11 +16,10 @@ structure tree.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
-import os
 from pathlib import Path
+
+from . import cacheentry
 
 # Set by the pipeline to the user's cache folder; None keeps drawings in memory only.
 DISK_CACHE: Path | None = None
@@ -186,11 +185,8 @@ def _read(entry_key: str) -> Drawing | None:
     path = _path(entry_key)
     if path is None:
         return None
-    try:
-        data = json.loads(path.read_text(encoding="ascii"))
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(data, dict) or data.get("key") != entry_key:
+    data = cacheentry.read(path, entry_key, encoding="ascii")
+    if data is None:
         return None
     operators, states = data.get("operators"), data.get("states")
     if not isinstance(operators, str) or not isinstance(states, dict):
@@ -223,12 +219,8 @@ def _write(entry_key: str, operators: bytes, states: dict[str, dict[str, float]]
     path = _path(entry_key)
     if path is None or not operators.isascii():
         return
-    text = json.dumps({"key": entry_key, "operators": operators.decode("ascii"), "states": states})
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_text(text, encoding="ascii")
-        os.replace(temp, path)
+    fields = {"operators": operators.decode("ascii"), "states": states}
+    cacheentry.write(path, entry_key, fields, encoding="ascii")
 
 
 def clear_memory() -> None:

@@ -19,10 +19,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import json
 import os
 from pathlib import Path
 
+from . import cacheentry
 from .config import SheetConfig
 
 # Options that change what is written, not how the sheet is laid out.
@@ -73,11 +73,8 @@ def load(folder: Path | None, key: str) -> tuple[float, float] | None:
     path = _path(folder, key)
     if path is None:
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(data, dict) or data.get("key") != key:
+    data = cacheentry.read(path, key)
+    if data is None:
         return None
     size, used = data.get("font_size"), data.get("used")
     numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (size, used))
@@ -91,9 +88,4 @@ def store(folder: Path | None, key: str, font_size: float, used: float) -> None:
     path = _path(folder, key)
     if path is None:
         return
-    text = json.dumps({"key": key, "font_size": font_size, "used": used})
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_text(text, encoding="utf-8")
-        os.replace(temp, path)
+    cacheentry.write(path, key, {"font_size": font_size, "used": used})

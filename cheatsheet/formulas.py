@@ -27,13 +27,10 @@ formula sits on the text baseline (`vertical-align` is the depth below the basel
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import hashlib
 import html
-import json
 import math
-import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -42,7 +39,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from . import mathfont
+from . import cacheentry, mathfont
 from .errors import warn
 
 INK = "#16181d"
@@ -141,11 +138,8 @@ def _read_entry(path: Path, key: str) -> Formula | None:
     The cache folder may be committed, copied or edited by anyone: an entry is used only if
     it names the exact key, has the right types and sizes a formula can have, and its SVG is
     an SVG. Anything else is treated as missing (and overwritten)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(data, dict) or data.get("key") != key:
+    data = cacheentry.read(path, key)
+    if data is None:
         return None
     svg, sizes = data.get("svg"), [data.get(name) for name in ("width", "height", "depth")]
     if not isinstance(svg, str) or not svg.startswith("<svg") or not svg.endswith("</svg>"):
@@ -161,11 +155,7 @@ def _read_entry(path: Path, key: str) -> Formula | None:
 
 
 def _write_entry(path: Path, key: str, formula: Formula) -> None:
-    with contextlib.suppress(OSError):  # a read-only project simply goes without
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_suffix(f".{os.getpid()}.tmp")
-        temp.write_text(json.dumps({"key": key, **asdict(formula)}), encoding="utf-8")
-        os.replace(temp, path)
+    cacheentry.write(path, key, asdict(formula))  # a read-only cache simply goes without
 
 
 @functools.lru_cache(maxsize=4096)
