@@ -356,3 +356,23 @@ def wait_for_child(
                 raise ChildWaitFailed(f"stuck: under {progress} s of CPU in {window} s")
             mark, marked_at = used, now
         time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    """The real Markdown stage, set up once per test module."""
+    from cheatsheet.markdown import MarkdownRenderer
+
+    return MarkdownRenderer()
+
+
+def html_of(renderer, text: str) -> str:
+    """One section of notes through the Markdown stage: its HTML."""
+    from cheatsheet.content import Section
+
+    return renderer.render(Section("t", "t", Path("/tmp/notes.md"), 1, text)).html
+
+
+def squash(html: str) -> str:
+    """HTML without the whitespace between tags, for substring assertions."""
+    return re.sub(r">\s+<", "><", html).strip()

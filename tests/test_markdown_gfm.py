@@ -10,21 +10,7 @@ from pathlib import Path
 import pytest
 
 from cheatsheet.content import Section
-from cheatsheet.markdown import MarkdownRenderer
-
-
-@pytest.fixture(scope="module")
-def renderer():
-    return MarkdownRenderer()
-
-
-def html_of(renderer, text: str) -> str:
-    section = Section("t", "t", Path("/tmp/notes.md"), 1, text)
-    return renderer.render(section).html
-
-
-def squash(html: str) -> str:
-    return re.sub(r">\s+<", "><", html).strip()
+from conftest import html_of, squash
 
 
 def test_list_right_after_a_paragraph(renderer):

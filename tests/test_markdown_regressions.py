@@ -4,26 +4,10 @@ own, run through the real Markdown stage (`MarkdownRenderer.render`) in-process.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from cheatsheet.content import Section
-from cheatsheet.markdown import MarkdownRenderer
-
-
-@pytest.fixture(scope="module")
-def renderer():
-    return MarkdownRenderer()
-
-
-def html_of(renderer, text: str) -> str:
-    section = Section("t", "t", Path("/tmp/notes.md"), 1, text)
-    return renderer.render(section).html
-
-
-def squash(html: str) -> str:
-    return re.sub(r">\s+<", "><", html).strip()
+from conftest import html_of, squash
 
 
 def code_blocks(html: str) -> list[str]:
