@@ -642,35 +642,20 @@ def _is_code_label(inner: str, after: str) -> bool:
     )
 
 
-WORD_BEFORE_MAX = 40  # characters searched back for the word an emoji is glued to
-
-
 def glue_line_final_emoji(html: str) -> str:
-    """An emoji that ends a line of text stays with the word before it: the word, a
-    no-break space and the emoji go in one `span.emoji-tail` (`white-space: nowrap`).
+    """An emoji that ends a line of text stays with the word before it: a no-break space
+    and the emoji go in one `span.emoji-tail` (`white-space: nowrap`) right after the word.
 
     A no-break space alone was not enough: WeasyPrint 70, finding no room for the text box
     and the image glued to it, broke the line at the first opportunity of the whole bold
-    run ("How" / "is time series different from ... problem? 👶"). The word is found by
-    looking back at most WORD_BEFORE_MAX characters (no regex backtracking on user text);
-    one after a tag (`<code>x</code> 🚀`) gets the no-break space only.
+    run ("How" / "is time series different from ... problem? 👶"); with the space and the
+    emoji in their own unbreakable box it breaks at the last space that fits. The word
+    itself stays outside the span, so it still hyphenates ("Donaudampfschiff-" /
+    "fahrtsgesellschaft 🚀"): the emoji goes with its last piece.
     """
-    out, position = [], 0
-    for match in EMOJI_AT_LINE_END.finditer(html):
-        start = match.start()
-        word = start
-        while word > max(position, start - WORD_BEFORE_MAX) and not (
-            html[word - 1].isspace() or html[word - 1] in "<>;"
-        ):
-            word -= 1
-        out.append(html[position:word])
-        if word < start and (html[word - 1].isspace() or html[word - 1] == ">"):
-            out.append(f'<span class="emoji-tail">{html[word:start]}\u00a0{match.group(1)}</span>')
-        else:
-            out.append(f"{html[word:start]}\u00a0{match.group(1)}")
-        position = match.end()
-    out.append(html[position:])
-    return "".join(out)
+    return EMOJI_AT_LINE_END.sub(
+        lambda match: f'<span class="emoji-tail">\u00a0{match.group(1)}</span>', html
+    )
 
 
 def layout_hints(html: str) -> str:
