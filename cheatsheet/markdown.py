@@ -257,14 +257,16 @@ def _block_sizes(html: str) -> str:
         first_row = body[: body.find("</tr>")]
         columns = len(re.findall(r"<t[hd][\s>]", first_row))
         rows = body.count("<tr")
-        return f'<table class="cols-{min(columns, 9)} rows-{_bucket(rows)}">'
+        # refcard.py marks a command table with right-to-left descriptions `dir="rtl"`.
+        direction = match.group(1) or ""
+        return f'<table{direction} class="cols-{min(columns, 9)} rows-{_bucket(rows)}">'
 
     def pre(match: re.Match[str]) -> str:
         end = html.find("</pre>", match.end())
         lines = html.count('<span class="cl', match.end(), end)
         return f'<pre class="lines-{_bucket(lines)}">'
 
-    return re.sub(r"<pre>", pre, re.sub(r"<table>", table, html))
+    return re.sub(r"<pre>", pre, re.sub(r'<table( dir="rtl")?>', table, html))
 
 
 def _bucket(count: int) -> int:

@@ -8,7 +8,12 @@ Recognised:
 - a bullet list whose items all read "`key` — description" (em/en dash, spaced hyphen, or a
   colon after the code), at least two of them;
 - a two-column table whose body's first cells are all inline code (class on `tbody`);
-- a definition list whose terms are all inline code.
+- a definition list whose terms are all inline code (each term and its descriptions are
+  wrapped in a `div.ref`, one grid row each).
+
+Right-to-left text mirrors the grid, key on the right (base.css): in a right-to-left sheet,
+and in a left-to-right one for items, groups and tables whose descriptions are in Arabic or
+Hebrew script (`dir="rtl"`, set here for groups and tables, by typography.py for items).
 
 The Markdown stays portable: nothing new to write, other renderers show a plain list.
 """
@@ -23,6 +28,8 @@ import xml.etree.ElementTree as ET
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+
+from .scripts import is_rtl, language_of
 
 MIN_ITEMS = 2
 # What separates key from description after the code span.
@@ -91,6 +98,35 @@ def _is_command_definitions(element: ET.Element) -> bool:
     return len(terms) >= MIN_ITEMS and all(_only_code(term) for term in terms)
 
 
+def _group_definitions(dl: ET.Element) -> None:
+    """Each term and its descriptions in one `div.ref` (HTML allows a div around a dt/dd
+    group): every group is its own two-column grid, like a list item. One grid for the whole
+    list placed each dd after its dt by auto-placement, which cannot mirror: WeasyPrint's
+    grid ignores `direction`, and a dt moved to the right-hand column pushed its dd onto the
+    next row."""
+    groups: list[ET.Element] = []
+    for child in list(dl):
+        # A new group at each term, except a term right after a term (two terms, one
+        # description).
+        if not groups or (child.tag == "dt" and groups[-1][-1].tag != "dt"):
+            groups.append(ET.Element("div", {"class": "ref"}))
+        dl.remove(child)
+        groups[-1].append(child)
+    dl.extend(groups)
+    for group in groups:
+        _mark_right_to_left(group, [child for child in group if child.tag == "dd"])
+
+
+def _mark_right_to_left(element: ET.Element, descriptions: list[ET.Element]) -> None:
+    """`dir="rtl"` on a group or table whose descriptions are in a right-to-left script, so
+    it mirrors (key on the right) in a left-to-right sheet too, as list items do
+    (typography.py tags each `li` by its own prose)."""
+    text = " ".join("".join(part.itertext()) for part in descriptions)
+    lang = language_of(text)
+    if lang and is_rtl(lang) and "dir" not in element.attrib:
+        element.set("dir", "rtl")
+
+
 KEY_BUCKET = 5
 KEY_BUCKET_MAX = 25
 
@@ -133,8 +169,11 @@ class RefcardTreeprocessor(Treeprocessor):
                 _add_class(element, f"k{_key_bucket(self.md, element)}")
             elif element.tag == "table" and _is_command_table(element):
                 # On the body, not the table: markdown.py tags `<table>` with its size classes.
-                _add_class(element.find("tbody"), "refcard")
+                body = element.find("tbody")
+                _add_class(body, "refcard")
+                _mark_right_to_left(element, [row[1] for row in body])
             elif element.tag == "dl" and _is_command_definitions(element):
+                _group_definitions(element)
                 _add_class(element, "refcard")
 
 
