@@ -47,6 +47,11 @@ __all__ = [
 
 CONFIG_NAME = "cheatsheet.toml"
 NAME_BYTES = 100  # file names from titles are cut to this many bytes (most systems allow 255)
+# Title block and PDF metadata that both the config and a file's front matter may set (`lang`
+# is the front matter's first already: typography.finish_sheet).
+METADATA_KEYS = ("title", "subtitle", "version", "author", "subject", "keywords", "date")
+# Printed with the title: a project's subtitle or version never goes under a file's own title.
+TITLE_PARTS = ("subtitle", "version")
 
 
 class _SheetMethods:
@@ -68,6 +73,30 @@ class _SheetMethods:
         if self.name:
             return self
         return replace(self, name=slug(title) or self.label)
+
+    def metadata(self, front_matter: dict) -> dict[str, str]:
+        """The title block's values (METADATA_KEYS), config and front matter merged.
+
+        A flag on the command line (`--title`, `--subtitle`, `--author`) always wins. Files
+        named on the command line (or with `--content`) come next: their own front matter
+        wins over the project's config, which still supplies the layout, and a project's
+        subtitle or version is left out under a file's own title. A project's own content
+        follows its config, the front matter filling in what the config leaves empty.
+        """
+        files_first = "content" in self.given
+        own_title = files_first and bool(front_matter.get("title"))
+        values = {}
+        for key in METADATA_KEYS:
+            configured = getattr(self, key)
+            configured = ", ".join(configured) if key == "keywords" else configured
+            from_file = str(front_matter.get(key, "") or "")
+            if key in self.given or not files_first:
+                values[key] = configured or from_file
+            elif key in TITLE_PARTS and own_title:
+                values[key] = from_file
+            else:
+                values[key] = from_file or configured
+        return values
 
     @property
     def output_path(self) -> Path:

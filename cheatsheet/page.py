@@ -185,7 +185,8 @@ def build_date() -> datetime.date:
 
 @dataclass(frozen=True)
 class SheetMeta:
-    """Title block and PDF metadata: config first, then the content's front matter."""
+    """Title block and PDF metadata, from the config and the content's front matter (in the
+    order `SheetConfig.metadata` gives)."""
 
     title: str
     subtitle: str
@@ -200,15 +201,16 @@ class SheetMeta:
 
 
 def sheet_meta(config: SheetConfig, meta: dict[str, str]) -> SheetMeta:
+    values = config.metadata(meta)  # which of config and front matter wins: config.py
     return SheetMeta(
-        title=config.title or meta.get("title", "") or config.label,
-        subtitle=config.subtitle or meta.get("subtitle", ""),
-        version=config.version or meta.get("version", ""),
-        author=config.author or meta.get("author", ""),
-        subject=config.subject or meta.get("subject", ""),
-        keywords=", ".join(config.keywords) or meta.get("keywords", ""),
+        title=values["title"] or config.label,
+        subtitle=values["subtitle"],
+        version=values["version"],
+        author=values["author"],
+        subject=values["subject"],
+        keywords=values["keywords"],
         lang=meta.get("lang", config.lang),
-        date=config.date or meta.get("date", "") or build_date().isoformat(),
+        date=values["date"] or build_date().isoformat(),
         extra=dict(meta),
     )
 
