@@ -120,3 +120,15 @@ def test_definition_groups_keep_each_term_with_its_descriptions():
     assert first.count("<dt>") == 2 and first.count("<dd>") == 2
     assert second.count("<dt>") == 1 and "three" in second
     assert third.startswith(' dir="rtl"')
+
+
+def test_right_to_left_title_block_puts_the_date_at_the_left_end(tmp_path):
+    """The byline is pushed to the far end of the title row: the left end in right-to-left
+    text (it stood right next to the title when the sheet had no subtitle)."""
+    source = "---\ntitle: דף עזר\nlang: he\ndate: 2024-01-02\n---\n## פקודות\n\nטקסט קצר.\n"
+    drawn = glyphs(build(tmp_path, source, "--no-fit", "--font-size", "10"))
+    date = [g for g in drawn if g.page == 0 and g.char.isdigit()]
+    title = [g for g in drawn if g.page == 0 and g.char in "דףעזר"]
+    assert date and title
+    assert min(g.box[0] for g in date) < 30  # the page's left margin is 6 mm (17 pt)
+    assert max(g.box[2] for g in date) < min(g.box[0] for g in title) - 200
