@@ -201,9 +201,56 @@ class TypographyTreeprocessor(Treeprocessor):
         _rewrite_text(root, dashes)
 
 
+# In inline code, a run of Chinese, Japanese or Korean characters up to this long (a string
+# literal such as "こんにちは") never breaks inside; the token breaks before its opening quote.
+WIDE_RUN_WHOLE = 10
+WIDE_SCRIPTS = {"han", "kana", "hangul"}
+OPENERS = set("\"'\u201c\u2018\u300c\u300e")  # quotes: `print(` stays whole, then the literal
+
+
+def _wide_runs(plain: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of CJK characters."""
+    runs: list[tuple[int, int]] = []
+    for index, char in enumerate(plain):
+        if script_of(char) in WIDE_SCRIPTS:
+            if runs and runs[-1][1] == index:
+                runs[-1] = (runs[-1][0], index + 1)
+            else:
+                runs.append((index, index + 1))
+    return runs
+
+
+def _wide_token_html(plain: str, longest_whole: int) -> str:
+    """`print("안녕하세요")` -> `print(<wbr>"<span class="nobr">안녕하세요</span>")`: the word
+    stays whole ("안녕하세" / `요")` in a refcard key), the break goes before the literal; the
+    text around the runs keeps the usual rules."""
+
+    def other(text: str) -> str:
+        escaped = html_module.escape(text, quote=False)
+        return _code_token_html(escaped, longest_whole) if text else ""
+
+    out, position = [], 0
+    for start, end in _wide_runs(plain):
+        whole = end - start <= WIDE_RUN_WHOLE
+        opening = start
+        while opening > position and plain[opening - 1] in OPENERS:
+            opening -= 1
+        out.append(other(plain[position:opening]))
+        if opening > 0 and whole:
+            out.append("<wbr>")
+        out.append(html_module.escape(plain[opening:start], quote=False))
+        run = html_module.escape(plain[start:end], quote=False)
+        out.append(f'<span class="nobr">{run}</span>' if whole else run)
+        position = end
+    out.append(other(plain[position:]))
+    return "".join(out)
+
+
 def _code_token_html(token: str, longest_whole: int) -> str:
     """One space-free token of inline code (HTML-escaped text) with its break rules."""
     plain = html_module.unescape(token)
+    if any(script_of(char) in WIDE_SCRIPTS for char in plain):
+        return _wide_token_html(plain, longest_whole)
     if len(plain) <= longest_whole:
         # Only a word with letters or digits needs holding together (`--cask`, not `||`).
         breakable = any(c.isalnum() for c in plain) and any(
