@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from .codewrap import MAX_ART, art_lengths
 from .config import SheetConfig, to_mm
 from .resources import BUILTIN_ROOT
+from .scripts import is_rtl
 
 if TYPE_CHECKING:
     from .page import SheetMeta
@@ -301,7 +302,8 @@ def css_string(text: str) -> str:
 
 
 def footer_css(config: SheetConfig, meta: SheetMeta) -> str:
-    """Running footer in the page margin: title left, author and date centre, page right."""
+    """Running footer in the page margin: title left, author and date centre, page right
+    (mirrored in right-to-left sheets)."""
     items = set(config.footer)
     left = " · ".join(
         value
@@ -312,18 +314,22 @@ def footer_css(config: SheetConfig, meta: SheetMeta) -> str:
         )
         if key in items and value
     )
+    rtl = is_rtl(meta.lang)
+    # Right to left, the date is isolated (FSI ... PDI): after Arabic its digits are Arabic
+    # numbers and the hyphens between them neutral, so 2026-12-05 printed as 05-12-2026.
+    date = f"\u2068{meta.date}\u2069" if rtl and meta.date else meta.date
     centre = " · ".join(
-        value
-        for key, value in (("author", meta.author), ("date", meta.date))
-        if key in items and value
+        value for key, value in (("author", meta.author), ("date", date)) if key in items and value
     )
+    # Mirrored right to left: the title on the right (as in the title block), pages left.
+    start, end = ("right", "left") if rtl else ("left", "right")
     boxes = []
     if left:
-        boxes.append(f"@bottom-left {{ content: {css_string(left)}; }}")
+        boxes.append(f"@bottom-{start} {{ content: {css_string(left)}; }}")
     if centre:
         boxes.append(f"@bottom-center {{ content: {css_string(centre)}; }}")
     if "page" in items:
-        boxes.append('@bottom-right { content: counter(page) " / " counter(pages); }')
+        boxes.append(f'@bottom-{end} {{ content: counter(page) " / " counter(pages); }}')
     if not boxes:
         return ""
     rules = " ".join(boxes)

@@ -132,3 +132,25 @@ def test_right_to_left_title_block_puts_the_date_at_the_left_end(tmp_path):
     assert date and title
     assert min(g.box[0] for g in date) < 30  # the page's left margin is 6 mm (17 pt)
     assert max(g.box[2] for g in date) < min(g.box[0] for g in title) - 200
+
+
+def test_right_to_left_dates_read_left_to_right_and_the_footer_mirrors(tmp_path):
+    """After an Arabic author the date's digits are Arabic numbers and its hyphens neutral:
+    2024-01-02 printed as 02-01-2024 in the byline and the footer. The footer mirrors like
+    the title block: title right, page numbers left."""
+    body = "\n".join(f"## قسم {n}\n\n{FORMS['list'][0]}\nنص قصير للقسم.\n" for n in range(60))
+    source = f"---\ntitle: مرجع\nauthor: كاتب\nlang: ar\ndate: 2024-01-02\n---\n{body}"
+    drawn = [g for g in glyphs(build(tmp_path, source, "--no-fit", "--font-size", "10"))]
+    assert max(g.page for g in drawn) >= 1  # a footer needs two pages
+    first = [g for g in drawn if g.page == 0 and g.font]
+    fours = {g.baseline for g in first if g.char == "4"}
+    dated = fours & {g.baseline for g in first if g.char == "-"}
+    assert len(dated) == 2, dated  # title block and footer
+    footer_line = min(dated)
+    for baseline in dated:
+        line = sorted((g for g in first if g.baseline == baseline), key=lambda g: g.box[0])
+        assert "2024-01-02" in "".join(g.char for g in line if not g.char.isspace())
+    footer = [g for g in first if g.baseline == footer_line]
+    title = max(g.box[2] for g in footer if g.char in "مرجع")
+    page = max(g.box[2] for g in footer if g.char == "/")
+    assert page < 100 < 700 < title, (page, title)

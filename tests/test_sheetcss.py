@@ -69,5 +69,9 @@ def test_a_theme_restyles_the_footer(tmp_path):
     assert footer_height(themed) > 1.5 * footer_height(plain)
     assert "font-size" not in sheetcss.footer_css(
         load_project(tmp_path, None, {}).sheets(None)[0],
-        type("Meta", (), {"title": "T", "subtitle": "", "version": "", "author": "", "date": ""}),
+        type(
+            "Meta",
+            (),
+            {"title": "T", "subtitle": "", "version": "", "author": "", "date": "", "lang": "en"},
+        ),
     )
