@@ -88,10 +88,18 @@ def _assert_key_right_of_description(found, keys):
     assert max(rights) - min(rights) < 2, rights
 
 
+CONTEXTS = {
+    "sheet": "---\ntitle: مرجع\nlang: ar\n---\n## قسم\n\n{}",
+    "div": '---\ntitle: Notes\nlang: en\n---\n## Part\n\n<div dir="rtl" markdown="1">\n\n{}\n</div>\n',
+}
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
 @pytest.mark.parametrize("form", FORMS)
-def test_right_to_left_sheet_mirrors_every_refcard_form(tmp_path, form):
+def test_right_to_left_sheet_mirrors_every_refcard_form(tmp_path, form, context):
+    """In an Arabic sheet, and in a `<div dir="rtl">` of an English one."""
     markdown, keys = FORMS[form]
-    source = f"---\ntitle: مرجع\nlang: ar\n---\n## قسم\n\n{markdown}"
+    source = CONTEXTS[context].format(markdown)
     drawn = glyphs(build(tmp_path, source, "--no-fit", "--font-size", "10"))
     _assert_key_right_of_description(_key_lines(drawn, keys), keys)
 
