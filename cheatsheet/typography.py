@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html as html_module
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -202,10 +203,16 @@ class TypographyTreeprocessor(Treeprocessor):
 
 
 # In inline code, a run of Chinese, Japanese or Korean characters up to this long (a string
-# literal such as "こんにちは") never breaks inside; the token breaks before its opening quote.
-WIDE_RUN_WHOLE = 10
+# literal such as "こんにちは"; 12 monospace cells, see LITERAL_WHOLE) never breaks inside;
+# the token breaks before its opening quote.
+WIDE_RUN_WHOLE = 6
 WIDE_SCRIPTS = {"han", "kana", "hangul"}
 OPENERS = set("\"'\u201c\u2018\u300c\u300e")  # quotes: `print(` stays whole, then the literal
+
+
+def _cells(text: str) -> int:
+    """Width in monospace cells: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def _wide_runs(plain: str) -> list[tuple[int, int]]:
@@ -266,10 +273,35 @@ def _code_token_html(token: str, longest_whole: int) -> str:
     return "".join(out)
 
 
+# A quoted string in inline code (an apostrophe after a letter opens none): a short one
+# with spaces inside stays whole, `print(` / `"Γεια σου")` instead of `print("Γεια` / `σου")`.
+_LITERAL = re.compile(r"\"[^\"<\n]*\"|(?<!\w)'[^'<\n]*'")
+# Monospace cells (CJK characters take two), quotes included: as long as a token that never
+# breaks in a table cell (LONG_TOKEN), so it fits wherever such a token does, and a refcard
+# key's column (at most 45 % of a column, about 8 em).
+LITERAL_WHOLE = 12
+
+
 def code_breaks(code_text: str, longest_whole: int) -> str:
     """Inline code wraps at its spaces: a token up to `longest_whole` characters never
     breaks after its hyphens or slashes (`--cask`, `HEAD~1`, `a/b`); a longer one breaks
-    after punctuation, and anywhere only in a long run without any."""
+    after punctuation, and anywhere only in a long run without any. A short quoted string
+    with spaces stays whole, the break going before it."""
+    out, position = [], 0
+    for match in _LITERAL.finditer(code_text):
+        literal = match.group()
+        if " " not in literal or _cells(html_module.unescape(literal)) > LITERAL_WHOLE:
+            continue
+        out.append(_token_breaks(code_text[position : match.start()], longest_whole))
+        if match.start() > 0 and not code_text[match.start() - 1].isspace():
+            out.append("<wbr>")
+        out.append(f'<span class="nobr">{literal}</span>')
+        position = match.end()
+    out.append(_token_breaks(code_text[position:], longest_whole))
+    return "".join(out)
+
+
+def _token_breaks(code_text: str, longest_whole: int) -> str:
     return "".join(
         token if not token or token.isspace() else _code_token_html(token, longest_whole)
         for token in _SPACE.split(code_text)
