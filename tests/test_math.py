@@ -281,3 +281,33 @@ def test_display_formula_never_wider_than_its_column(tmp_path):
     assert left >= COLUMN_LEFT - 0.5
     assert right <= COLUMN_LEFT + COLUMN_WIDTH + 0.5
     assert right - left > 0.9 * COLUMN_WIDTH  # shrunk to the column, not to nothing
+
+
+@pytest.mark.parametrize(
+    ("accented", "plain"),
+    [("\\hat\\theta", "\\theta"), ("\\hat{\\theta}", "\\theta"), ("\\hat x", "x"),
+     ("\\hat{y}_i", "y_i"), ("\\tilde y", "y"), ("\\bar x", "x"), ("\\vec v", "v")],
+)  # fmt: skip
+def test_accent_over_one_letter_is_no_wider_than_the_accent_glyph(accented, plain):
+    """`\\hat\\theta` drew a circumflex stretched to 0.76 em over a 0.5 em theta."""
+    with_accent, without = formulas.typeset(accented, False), formulas.typeset(plain, False)
+    assert isinstance(with_accent, formulas.Formula) and isinstance(without, formulas.Formula)
+    assert with_accent.width <= without.width + 0.06, (with_accent.width, without.width)
+    assert with_accent.height > without.height + 0.1  # the accent is drawn, above
+
+
+def test_wide_accents_still_span_their_base():
+    for wide, base in (("\\widehat{xyz}", "xyz"), ("\\widetilde{xyz}", "xyz"), ("\\hat{xy}", "xy")):
+        accent, plain = formulas.typeset(wide, False), formulas.typeset(base, False)
+        assert isinstance(accent, formulas.Formula) and isinstance(plain, formulas.Formula)
+        assert accent.width >= plain.width
+
+
+@pytest.mark.parametrize("command", ["dot", "ddot", "check", "breve", "acute", "grave", "mathring"])
+def test_accents_are_drawn_with_glyphs_the_maths_font_has(command):
+    """`\\dot x` came as U+02D9, which Noto Sans Math lacks: ziamath drew its empty box
+    (glyph 0), a box as tall as a capital above the x."""
+    accented, plain = formulas.typeset(f"\\{command} x", False), formulas.typeset("x", False)
+    assert isinstance(accented, formulas.Formula) and isinstance(plain, formulas.Formula)
+    assert not re.search(r'id="[A-Za-z]+_0"', accented.svg)
+    assert plain.height + 0.15 < accented.height < plain.height + 0.4
