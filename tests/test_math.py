@@ -283,6 +283,43 @@ def test_display_formula_never_wider_than_its_column(tmp_path):
     assert right - left > 0.9 * COLUMN_WIDTH  # shrunk to the column, not to nothing
 
 
+def text_origins(path: Path) -> list[tuple[str, float, float]]:
+    """Every drawn character of page 1 with its origin (x, and y: its baseline)."""
+    import ctypes
+
+    textpage = pdfium.PdfDocument(path)[0].get_textpage()
+    x, y = ctypes.c_double(), ctypes.c_double()
+    found = []
+    for index in range(textpage.count_chars()):
+        char = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index))
+        if char.strip() and char != "\x00":
+            pdfium_c.FPDFText_GetCharOrigin(textpage.raw, index, x, y)
+            found.append((char, x.value, y.value))
+    return found
+
+
+def test_list_markers_sit_on_the_first_line_baseline_beside_tall_formulas(tmp_path):
+    """An item whose first line a formula makes taller (a superscript, a hat, a sum with
+    limits) had its bullet at the plain line's baseline, up to half a line too high."""
+    notes = (
+        "# L\n\n## Lists\n\n- THE plain item\n- $\\frac{a}{b}$ THE fraction first\n"
+        "- Variance: $\\operatorname{Var}(X) = E[X^2] - E[X]^2$\n"
+        "- Estimate: $\\hat\\theta = \\arg\\max_\\theta L(\\theta)$\n"
+        "- Sum $\\displaystyle\\sum_{i=1}^{n} \\frac{x_i}{n}$ in the middle\n"
+        "  - Nested $\\sqrt{\\frac{a}{b}}$ item\n"
+    )
+    project = make_project(tmp_path, {"content/notes.md": notes})
+    result = run_cli("-C", project, "--no-fit", "--font-size", "10", "-o", project / "out.pdf")
+    assert result.code == 0, result.err
+    chars = text_origins(project / "out.pdf")
+    markers = [(x, y) for char, x, y in chars if char in "•◦"]
+    assert len(markers) == 6
+    for x, y in markers:
+        # The item's first word starts within 3 em right of its marker, on the same baseline.
+        first_line = [cy for char, cx, cy in chars if x + 2 < cx < x + 30 and char not in "•◦"]
+        assert min(abs(cy - y) for cy in first_line) < 0.1, (x, y)
+
+
 @pytest.mark.parametrize(
     ("accented", "plain"),
     [("\\hat\\theta", "\\theta"), ("\\hat{\\theta}", "\\theta"), ("\\hat x", "x"),
