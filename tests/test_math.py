@@ -106,7 +106,7 @@ def test_inline_display_and_fenced_math_become_svg_images():
     html = render("Inline $a^2 + b_i$ here.\n\n$$\\frac{a}{b}$$\n\n```math\nE = mc^2\n```\n")
     assert "arithmatex" not in html
     svgs = svg_images(html)
-    assert len(svgs) == 3
+    assert len(svgs) == 4  # E = mc^2 in two parts: `E`, `{}= mc^2`
     for svg in svgs:
         assert svg.startswith("<svg") and "<path" in svg
         assert formulas.INK in svg
@@ -116,7 +116,9 @@ def test_inline_display_and_fenced_math_become_svg_images():
     assert set(style) == {"width", "height", "vertical-align"}
     assert all(value.endswith("em") for value in style.values())
     assert float(style["vertical-align"][:-2]) < 0  # the subscript hangs below the baseline
-    assert html.count('<div class="math-display"><img class="math"') == 2
+    assert html.count('<div class="math-display"><img class="math"') == 1  # \frac{a}{b}
+    # E = mc^2: a part per relation, so that a narrow column can set it on two lines
+    assert html.count('<div class="math-display math-lines"><img class="math"') == 1
 
 
 def test_math_survives_safe_mode():
@@ -272,15 +274,18 @@ def test_inline_formula_sits_on_the_text_baseline(sized_pdfs):
 
 
 def test_display_formula_never_wider_than_its_column(tmp_path):
+    """A 75 em sum with no relation was shrunk to the column, to 2 pt type; it goes on to
+    new lines before its `+`, every line centred and at text size."""
     long = " + ".join(f"\\mathrm{{term}}_{{{i}}}^{{2}}" for i in range(30))
     project = make_project(tmp_path, {"content/notes.md": f"# W\n\n## Wide\n\n$${long}$$\n"})
     result = run_cli("-C", project, "--no-fit", "--font-size", "10", "-o", project / "out.pdf")
     assert result.code == 0, result.err
-    paths = small_paths(project / "out.pdf")
-    left, right = min(p[0] for p in paths), max(p[2] for p in paths)
-    assert left >= COLUMN_LEFT - 0.5
-    assert right <= COLUMN_LEFT + COLUMN_WIDTH + 0.5
-    assert right - left > 0.9 * COLUMN_WIDTH  # shrunk to the column, not to nothing
+    lines = ink_lines(project / "out.pdf")
+    assert len(lines) > 3, lines
+    for left, bottom, right, top in lines:
+        assert_centred(left, right)
+        assert top - bottom > 10  # term_i^2 at 10 pt: 12.6 pt of ink
+    assert max(right - left for left, _, right, _ in lines) > 0.8 * COLUMN_WIDTH
 
 
 def text_origins(path: Path) -> list[tuple[str, float, float]]:
@@ -348,3 +353,76 @@ def test_accents_are_drawn_with_glyphs_the_maths_font_has(command):
     assert isinstance(accented, formulas.Formula) and isinstance(plain, formulas.Formula)
     assert not re.search(r'id="[A-Za-z]+_0"', accented.svg)
     assert plain.height + 0.15 < accented.height < plain.height + 0.4
+
+
+def ink_lines(path: Path, gap: float = 0.5) -> list[tuple[float, float, float, float]]:
+    """Bounds of each line of drawn maths: glyph paths merged where they overlap vertically."""
+    lines: list[list[float]] = []
+    for left, bottom, right, top in sorted(small_paths(path), key=lambda p: -p[3]):
+        if lines and top > lines[-1][1] - gap:
+            line = lines[-1]
+            line[:] = [min(line[0], left), min(line[1], bottom), max(line[2], right), line[3]]
+        else:
+            lines.append([left, bottom, right, top])
+    return [tuple(line) for line in lines]  # type: ignore[misc]
+
+
+def display_pdf(tmp_path: Path, latex: str) -> Path:
+    project = make_project(tmp_path, {"content/notes.md": f"# W\n\n## Wide\n\n$${latex}$$\n"})
+    result = run_cli("-C", project, "--no-fit", "--font-size", "10", "-o", project / "out.pdf")
+    assert result.code == 0, result.err
+    return project / "out.pdf"
+
+
+def assert_centred(left: float, right: float) -> None:
+    assert left >= COLUMN_LEFT - 0.5 and right <= COLUMN_LEFT + COLUMN_WIDTH + 0.5
+    assert abs((left - COLUMN_LEFT) - (COLUMN_LEFT + COLUMN_WIDTH - right)) < 1.5, (left, right)
+
+
+def test_too_wide_display_formula_goes_on_to_a_new_line_before_its_relation(tmp_path):
+    """The sample's MultiHead formula (23.6 em, the column 19.5 em at 10 pt) was shrunk to
+    82 % to fill the column from edge to edge; it is set on two centred lines at text size."""
+    head = "\\mathrm{MultiHead}(Q,K,V)"
+    rest = "\\mathrm{Concat}(\\mathrm{head}_1,\\dots,\\mathrm{head}_h)W^O"
+    lines = ink_lines(display_pdf(tmp_path, f"{head} = {rest}"))
+    assert len(lines) == 2, lines
+    for (left, _, right, _), part in zip(lines, (head, "{}= " + rest), strict=True):
+        assert_centred(left, right)
+        drawn = formulas.typeset(part, True)
+        assert isinstance(drawn, formulas.Formula)
+        assert right - left > 0.9 * drawn.width * 10  # at text size: not shrunk
+
+
+def test_display_formula_that_fits_is_one_centred_line_at_text_size(tmp_path):
+    latex = "P(A \\cup B) = P(A) + P(B) - P(A \\cap B)"
+    lines = ink_lines(display_pdf(tmp_path, latex))
+    assert len(lines) == 1, lines
+    left, _, right, _ = lines[0]
+    assert_centred(left, right)
+    whole = formulas.typeset(latex, True)
+    assert isinstance(whole, formulas.Formula)
+    assert 0.9 * whole.width * 10 < right - left < whole.width * 10
+
+
+@pytest.mark.parametrize(
+    ("latex", "parts"),
+    [
+        ("a = b \\le c", ["a", "{}= b", "{}\\le c"]),
+        ("x := y + 1", ["x", "{}:= y + 1"]),
+        ("a \\not= b", ["a", "{}\\not= b"]),
+        ("P(A = a) = \\frac{1}{2}", ["P(A = a)", "{}= \\frac{1}{2}"]),
+        ("\\left\\{ x = 1 \\right\\} = S", ["\\left\\{ x = 1 \\right\\}", "{}= S"]),
+        ("\\sum_{i=1}^n x_i = 1", ["\\sum_{i=1}^n x_i", "{}= 1"]),
+        ("= x", ["= x"]),
+        ("\\begin{aligned} a &= b \\end{aligned}", ["\\begin{aligned} a &= b \\end{aligned}"]),
+        ("a = b \\\\ c = d", ["a = b \\\\ c = d"]),
+        ("a) = (b", ["a) = (b"]),
+    ],
+)
+def test_display_formulas_are_cut_before_top_level_relations_only(latex, parts):
+    assert formulas.display_parts(latex) == parts
+
+
+def test_a_relation_side_is_cut_before_binary_plus_and_minus_not_signs_or_scripts():
+    cut = formulas.display_parts("{}= -a + b^+ - c_- \\pm (d + e)", formulas._BINARY)
+    assert cut == ["{}= -a", "{}+ b^+", "{}- c_-", "{}\\pm (d + e)"]
