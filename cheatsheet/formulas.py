@@ -356,7 +356,7 @@ def display_lines_html(chunks: list[list[tuple[Formula, str]]]) -> str:
             f"margin-left:{left:.3f}em;padding-right:{after:.3f}em"
         )
         images.append(
-            f'<img class="math" alt="{html.escape(latex)}" style="{style}" '
+            f'<img class="math" alt="{html.escape(latex.removeprefix("{}"))}" style="{style}" '
             f'src="{formula.data_uri()}">'
         )
     groups, start = [], 0

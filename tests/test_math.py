@@ -119,6 +119,7 @@ def test_inline_display_and_fenced_math_become_svg_images():
     assert html.count('<div class="math-display"><img class="math"') == 1  # \frac{a}{b}
     # E = mc^2: a part per relation, so that a narrow column can set it on two lines
     assert html.count('<div class="math-display math-lines"><img class="math"') == 1
+    assert 'alt="E"' in html and 'alt="= mc^2"' in html  # the parts' sources, as written
 
 
 def test_math_survives_safe_mode():
