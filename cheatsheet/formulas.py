@@ -30,6 +30,7 @@ import base64
 import functools
 import hashlib
 import html
+import itertools
 import math
 import re
 import warnings
@@ -55,6 +56,8 @@ MARGIN = 0.6
 MAX_WIDTH_EM = 2000.0
 # Longer sources are refused (a 10,000-term formula took minutes); real ones are far shorter.
 MAX_FORMULA_CHARS = 3000
+# A display formula with more relations than this is one image (each part is typeset apart).
+MAX_PARTS = 32
 # A formula taller than this (in em) is a rendering failure, not something to print.
 MAX_HEIGHT_EM = 40.0
 
@@ -310,6 +313,133 @@ def display_html(formula: Formula, latex: str) -> str:
     )
 
 
+def _display_html(formula: Formula, latex: str) -> str:
+    """Cut before its relations, and those parts before their `+` and `-`, when there are
+    any (`display_lines_html`), else one image."""
+    chunks = [display_parts(part, _BINARY) for part in display_parts(latex)]
+    if sum(map(len, chunks)) > MAX_PARTS:
+        chunks = [[part] for part in display_parts(latex)]
+    if sum(map(len, chunks)) > 1:
+        drawn = [[typeset(part, True) for part in chunk] for chunk in chunks]
+        if all(isinstance(part, Formula) for chunk in drawn for part in chunk):
+            return display_lines_html(
+                [
+                    list(zip(images, chunk, strict=True))
+                    for images, chunk in zip(drawn, chunks, strict=True)
+                ]  # type: ignore[misc]
+            )
+    return display_html(formula, latex)
+
+
+def display_lines_html(chunks: list[list[tuple[Formula, str]]]) -> str:
+    """A display formula cut before its relations (chunks) and their terms (parts): one
+    image per part, on one baseline, with a break opportunity (`<wbr>`) between parts. On
+    one line they read as the whole formula; when the column is too narrow the layout moves
+    a chunk to the next line, centred, at text size, and a chunk wider than the column
+    (an inline-block as wide as the column at most) breaks between its terms. Only a part
+    wider than the column on its own is shrunk (`max-width`, height in proportion).
+
+    A part after the first starts with its operator's space, which would push a line it
+    starts off centre. So half of that space moves to the end of the part before (padding)
+    and is taken back by a negative margin: on one line the spacing is the whole formula's,
+    and every line has as much room on its left as on its right. The images' own padding
+    (`MARGIN`) is taken back the same way."""
+    pad = 2 * MARGIN / REFERENCE_SIZE
+    parts = [part for chunk in chunks for part in chunk]
+    halves = [0.0] + [_relation_space(latex) / 2 for _, latex in parts[1:]]
+    images = []
+    for index, (formula, latex) in enumerate(parts):
+        after = halves[index + 1] if index + 1 < len(parts) else halves[index]
+        left = halves[1] if index == 0 else -halves[index] - pad
+        style = (
+            f"width:{formula.width:.3f}em;vertical-align:{-formula.depth:.3f}em;"
+            f"margin-left:{left:.3f}em;padding-right:{after:.3f}em"
+        )
+        images.append(
+            f'<img class="math" alt="{html.escape(latex.removeprefix("{}"))}" style="{style}" '
+            f'src="{formula.data_uri()}">'
+        )
+    groups, start = [], 0
+    for chunk in chunks:
+        group = "<wbr>".join(images[start : start + len(chunk)])
+        start += len(chunk)
+        wrap = len(chunk) > 1 and len(chunks) > 1
+        groups.append(f'<span class="math-chunk">{group}</span>' if wrap else group)
+    return f'<div class="math-display math-lines">{"<wbr>".join(groups)}</div>'
+
+
+def _relation_space(part: str) -> float:
+    """The space (em) before the relation a part starts with: TeX's thick space, or the
+    wider one mathfont gives the long arrows of `\\iff` and `\\implies`."""
+    token = _TOKEN.findall(part.removeprefix("{}").lstrip())[:1]
+    if token and token[0] in _BINARY:
+        return 4 / 18  # TeX's medium space
+    return 0.5 if token and token[0] in _LONG_ARROWS else 5 / 18
+
+
+# Where a too-wide display formula may go on to a new line: before a relation at the top
+# level (not inside braces, brackets, \left...\right or an environment), as TeX breaks
+# displays by hand. `\mid` is left out: it mostly stands inside P(A \mid B).
+# fmt: off
+_RELATIONS = frozenset({
+    "=", "<", ">", "\\le", "\\leq", "\\ge", "\\geq", "\\ne", "\\neq", "\\lt", "\\gt",
+    "\\leqslant", "\\geqslant", "\\approx", "\\equiv", "\\sim", "\\simeq", "\\cong", "\\propto",
+    "\\ll", "\\gg", "\\to", "\\rightarrow", "\\Rightarrow", "\\longrightarrow",
+    "\\Longrightarrow", "\\iff", "\\implies", "\\impliedby", "\\Leftrightarrow",
+    "\\Longleftrightarrow", "\\mapsto", "\\coloneqq", "\\triangleq", "\\doteq", "\\in",
+    "\\notin", "\\subset", "\\subseteq", "\\supset", "\\supseteq", "\\prec", "\\succ",
+    "\\preceq", "\\succeq",
+})
+_BINARY = frozenset({"+", "-", "\\pm", "\\mp"})
+_LONG_ARROWS = frozenset({
+    "\\iff", "\\implies", "\\impliedby", "\\Longleftrightarrow", "\\Longrightarrow",
+    "\\Longleftarrow",
+})
+_OPENERS = frozenset({"(", "[", "\\{", "\\langle", "\\lfloor", "\\lceil", "\\lvert", "\\lVert"})
+_CLOSERS = frozenset({")", "]", "\\}", "\\rangle", "\\rfloor", "\\rceil", "\\rvert", "\\rVert"})
+# fmt: on
+_TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|[^\\]", re.DOTALL)
+
+
+def display_parts(latex: str, at: frozenset[str] = _RELATIONS) -> list[str]:
+    """The formula cut before each top-level relation that follows a term (`a = b \\le c`
+    -> `a`, `{}= b`, `{}\\le c`: the empty group keeps each relation's spacing as infix);
+    with `at=_BINARY`, before each binary `+`, `-`, `\\pm`, `\\mp` (not a sign: `= -x`,
+    not a script: `x^+`). One part when there is nothing to cut, or anything unusual: a
+    `\\\\` or `&` at the top level (already set on lines), or unbalanced groups."""
+    cuts: list[int] = []
+    depth = 0
+    term = delimiter = False  # a term since the last cut; the next token is \left's delimiter
+    previous = None
+    for match in _TOKEN.finditer(latex):
+        token = match.group()
+        scripted = previous is not None and previous.group() in ("^", "_")
+        if delimiter:
+            delimiter = False
+        elif token in ("{", "\\left", "\\begin") or token in _OPENERS:
+            depth += 1
+        elif token in ("}", "\\right", "\\end") or token in _CLOSERS:
+            depth -= 1
+            if depth < 0:
+                return [latex]
+        elif depth == 0 and token in ("\\\\", "&"):
+            return [latex]
+        elif depth == 0 and not scripted and (token in _RELATIONS or token in _BINARY):
+            if term and token in at:  # `:=` and `\\not=` stay whole
+                joined = previous is not None and previous.group() in (":", "\\not")
+                cuts.append(previous.start() if joined else match.start())
+            term = False
+            continue
+        delimiter = token in ("\\left", "\\right")
+        if not token.isspace():
+            term, previous = True, match
+    if depth != 0 or not cuts or len(cuts) >= MAX_PARTS:
+        return [latex]
+    bounds = [0, *cuts, len(latex)]
+    parts = [latex[start:end].strip() for start, end in itertools.pairwise(bounds)]
+    return [parts[0], *("{}" + part for part in parts[1:])]
+
+
 def error_html(latex: str, display: bool) -> str:
     """The source as the user wrote it, marked, so the rest of the sheet still builds."""
     marks = "$$" if display else "$"
@@ -356,7 +486,7 @@ def replace_in_html(fragment: str, source: str, file: Path, line: int) -> str:
                 kind="missing_glyphs",  # counted with the text's missing glyphs by preflight
             )
         if isinstance(result, Formula):
-            return display_html(result, latex) if display else inline_html(result, latex)
+            return _display_html(result, latex) if display else inline_html(result, latex)
         shown = latex if len(latex) <= 60 else latex[:57] + "..."
         warn(
             f"cannot typeset formula '{shown}': {result.reason}; shown as source",

@@ -17,6 +17,14 @@ Spacing: ziamath sets matrix and `cases` columns 0.3 em apart, so `pmatrix` read
 a case's value touches its condition. TeX puts 2 x \\arraycolsep (about 1 em at 10 pt)
 between matrix columns and a quad before a condition; these are set on the MathML tables
 ziamath draws, unless the table already says its spacing (`aligned` does).
+
+Accents: ziamath stretches every one-character accent to the smallest of the font's wider
+variants that covers its base, so `\\hat\\theta` got a circumflex 1.3 times as wide as the
+theta (Noto Sans Math's variants are 0.34, 0.76, 1.19 ... em; a letter is about 0.5 em). TeX
+sets `\\hat`, `\\check`, `\\dot` ... as the plain accent glyph, and only `\\widehat`,
+`\\widetilde` stretch: see `narrow_accents`. `\\dot`, `\\ddot`, `\\check`, `\\breve` and
+`\\acute` came as spacing characters the face lacks (printed as empty boxes); they are drawn
+with its combining accents, which it has with their attachment points.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ FONT = BUILTIN_STYLES / "fonts" / "NotoSansMath-Regular.ttf"
 # Letter size relative to the text: the x-heights already match.
 SCALE = 1.0
 # Part of the disk-cache key: change it when the font or the spacing changes.
-VERSION = "noto-sans-math-5.3.0+spacing-1+scripts-75-60+operators-2"
+VERSION = "noto-sans-math-5.3.0+spacing-1+scripts-75-60+operators-2+accents-2"
 SCRIPT_PERCENT = 75
 SCRIPT_SCRIPT_PERCENT = 60
 MATRIX_COLUMNS = "0.8em"
@@ -53,6 +61,20 @@ TEX_SPACING = {
     **dict.fromkeys("\u27f8\u27f9\u27fa", IMPLIES),
     **dict.fromkeys("\u2229\u222a\u2227\u2228\u00d7\u00f7\u29f5", MEDIUM),
 }
+# Spacing accents latex2mathml writes that Noto Sans Math lacks -> its combining accents.
+COMBINING_ACCENTS = {
+    "\u02d9": "\u0307",  # \dot
+    "\u00a8": "\u0308",  # \ddot
+    "\u02c7": "\u030c",  # \check
+    "\u02d8": "\u0306",  # \breve
+    "\u00b4": "\u0301",  # \acute
+    "~": "\u0303",  # \tilde: the text tilde is wider than a letter
+}
+# Accents drawn at their own width: over one character when latex2mathml marks them as
+# accents or not stretchy (`\hat`, `\tilde`, not `\widehat`, `\widetilde`), or unless marked
+# stretchy (`\widecheck`).
+MARKED_NARROW = frozenset("\u0302\u0303")
+NARROW = frozenset("\u0307\u0308\u030c\u0306\u0301\u0300\u030a\u20db\u20dc")
 _MATHML = "{http://www.w3.org/1998/Math/MathML}"
 _TABLE = re.compile(r'<mtable(?![^>]*columnspacing)([^>]*)>(\s*<mtr>\s*<mtd( columnalign="left")?)')
 
@@ -83,6 +105,42 @@ def tex_operator_spacing(mathml: ET.Element) -> None:
                 element.set("rspace", space)
 
 
+def narrow_accents(mathml: ET.Element) -> None:
+    """Draw `\\hat x`, `\\dot x`, `\\check x` ... with the accent glyph itself, as TeX does,
+    not a variant stretched over the base; `\\widehat{xyz}` and `\\hat{xy}` still stretch.
+
+    ziamath asks for a variant as wide as the base whenever the accent is a lone `<mo>`;
+    inside an `<mrow>` it draws the glyph as it is, placed by the font's attachment points
+    (over a one-letter base) or centred. `accent="true"` keeps it at the base's size."""
+    for mover in mathml.iter(f"{_MATHML}mover"):
+        if len(mover) != 2 or mover[1].tag != f"{_MATHML}mo" or len(mover[1].text or "") != 1:
+            continue
+        accent = mover[1]
+        char = accent.text = COMBINING_ACCENTS.get(accent.text, accent.text)
+        if char in MARKED_NARROW:  # over two letters or more TeX takes a wider variant too
+            marked = mover.get("accent") == "true" or accent.get("stretchy") == "false"
+            narrow = marked and _one_character(mover[0])
+        elif char == "\u2192" and accent.get("stretchy") == "true":  # `\vec`, not `\overrightarrow`
+            narrow = _one_character(mover[0])
+            if narrow:
+                accent.text = "\u20d7"  # the vector accent, not a full-size arrow
+                del accent.attrib["stretchy"]
+        else:
+            narrow = char in NARROW and accent.get("stretchy") != "true"
+        if narrow:
+            mover.remove(accent)
+            wrapper = ET.SubElement(mover, f"{_MATHML}mrow")
+            wrapper.append(accent)
+            mover.set("accent", "true")
+
+
+def _one_character(element: ET.Element) -> bool:
+    """`x`, `{\\theta}`: one token of one character (a `{}` group is an `<mrow>`)."""
+    while element.tag == f"{_MATHML}mrow" and len(element) == 1:
+        element = element[0]
+    return len(element) == 0 and len(element.text or "") == 1
+
+
 def _loaded_font() -> str:
     """Load the face into ziamath's font cache once, with legible script sizes; the key
     ziamath then finds it by."""
@@ -108,5 +166,6 @@ def drawing(latex: str, size: float, inline: bool, color: str, margin: float):
 
     mathml = ET.fromstring(spaced_tables(tex2mml(latex, inline=inline)))
     tex_operator_spacing(mathml)
+    narrow_accents(mathml)
     mathml.attrib["mathcolor"] = color
     return ziamath.Math(mathml, size, font=_loaded_font(), margin=margin)

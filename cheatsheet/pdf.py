@@ -77,6 +77,51 @@ def mark_continued_code(document) -> int:
     return shown
 
 
+def align_list_markers(document) -> int:
+    """Put each list marker on the baseline of its item's first line.
+
+    WeasyPrint 70 lays an outside marker out as its own absolutely placed block at the top
+    of the item, with the item's strut: its baseline is where a plain line's would be. When
+    the first line is taller above its baseline (an inline formula with a fraction, a
+    superscript or a hat, an emoji), that line's baseline moves down and the bullet sat
+    high (5 pt at 10 pt type beside a `\\sum` with limits). The marker is moved down to
+    the first line's baseline; it is out of the flow, so nothing else moves. Returns how
+    many markers moved."""
+    moved = 0
+    for page in document.pages:
+        for box in _descendants(page._page_box):
+            marker = next(
+                (c for c in getattr(box, "children", ()) if getattr(c, "is_outside_marker", 0)),
+                None,
+            )
+            if marker is None:
+                continue
+            line, own = _first_line(box), _first_line(marker)
+            if line is None or own is None:
+                continue
+            drop = (line.position_y + line.baseline) - (own.position_y + own.baseline)
+            if abs(drop) > 0.01:
+                marker.translate(0, drop)
+                moved += 1
+    return moved
+
+
+def _first_line(box):
+    """The first line box in the flow inside `box` (not in its marker or floats)."""
+    from weasyprint.formatting_structure.boxes import LineBox
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    for child in getattr(box, "children", ()):
+        if isinstance(child, LineBox):
+            return child
+        if isinstance(child, AbsolutePlaceholder) or child.is_floated():
+            continue
+        line = _first_line(child)
+        if line is not None:
+            return line
+    return None
+
+
 def trim_split_code(document) -> int:
     """End each fragment of a code block that continues in the next column at its last
     drawn line. Returns how many fragments were trimmed.
@@ -828,6 +873,7 @@ class Renderer:
         )
         trim_split_code(document)
         mark_continued_code(document)
+        align_list_markers(document)
         return document
 
 

@@ -106,7 +106,7 @@ def test_inline_display_and_fenced_math_become_svg_images():
     html = render("Inline $a^2 + b_i$ here.\n\n$$\\frac{a}{b}$$\n\n```math\nE = mc^2\n```\n")
     assert "arithmatex" not in html
     svgs = svg_images(html)
-    assert len(svgs) == 3
+    assert len(svgs) == 4  # E = mc^2 in two parts: `E`, `{}= mc^2`
     for svg in svgs:
         assert svg.startswith("<svg") and "<path" in svg
         assert formulas.INK in svg
@@ -116,7 +116,10 @@ def test_inline_display_and_fenced_math_become_svg_images():
     assert set(style) == {"width", "height", "vertical-align"}
     assert all(value.endswith("em") for value in style.values())
     assert float(style["vertical-align"][:-2]) < 0  # the subscript hangs below the baseline
-    assert html.count('<div class="math-display"><img class="math"') == 2
+    assert html.count('<div class="math-display"><img class="math"') == 1  # \frac{a}{b}
+    # E = mc^2: a part per relation, so that a narrow column can set it on two lines
+    assert html.count('<div class="math-display math-lines"><img class="math"') == 1
+    assert 'alt="E"' in html and 'alt="= mc^2"' in html  # the parts' sources, as written
 
 
 def test_math_survives_safe_mode():
@@ -272,12 +275,155 @@ def test_inline_formula_sits_on_the_text_baseline(sized_pdfs):
 
 
 def test_display_formula_never_wider_than_its_column(tmp_path):
+    """A 75 em sum with no relation was shrunk to the column, to 2 pt type; it goes on to
+    new lines before its `+`, every line centred and at text size."""
     long = " + ".join(f"\\mathrm{{term}}_{{{i}}}^{{2}}" for i in range(30))
     project = make_project(tmp_path, {"content/notes.md": f"# W\n\n## Wide\n\n$${long}$$\n"})
     result = run_cli("-C", project, "--no-fit", "--font-size", "10", "-o", project / "out.pdf")
     assert result.code == 0, result.err
-    paths = small_paths(project / "out.pdf")
-    left, right = min(p[0] for p in paths), max(p[2] for p in paths)
-    assert left >= COLUMN_LEFT - 0.5
-    assert right <= COLUMN_LEFT + COLUMN_WIDTH + 0.5
-    assert right - left > 0.9 * COLUMN_WIDTH  # shrunk to the column, not to nothing
+    lines = ink_lines(project / "out.pdf")
+    assert len(lines) > 3, lines
+    for left, bottom, right, top in lines:
+        assert_centred(left, right)
+        assert top - bottom > 10  # term_i^2 at 10 pt: 12.6 pt of ink
+    assert max(right - left for left, _, right, _ in lines) > 0.8 * COLUMN_WIDTH
+
+
+def text_origins(path: Path) -> list[tuple[str, float, float]]:
+    """Every drawn character of page 1 with its origin (x, and y: its baseline)."""
+    import ctypes
+
+    textpage = pdfium.PdfDocument(path)[0].get_textpage()
+    x, y = ctypes.c_double(), ctypes.c_double()
+    found = []
+    for index in range(textpage.count_chars()):
+        char = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index))
+        if char.strip() and char != "\x00":
+            pdfium_c.FPDFText_GetCharOrigin(textpage.raw, index, x, y)
+            found.append((char, x.value, y.value))
+    return found
+
+
+def test_list_markers_sit_on_the_first_line_baseline_beside_tall_formulas(tmp_path):
+    """An item whose first line a formula makes taller (a superscript, a hat, a sum with
+    limits) had its bullet at the plain line's baseline, up to half a line too high."""
+    notes = (
+        "# L\n\n## Lists\n\n- THE plain item\n- $\\frac{a}{b}$ THE fraction first\n"
+        "- Variance: $\\operatorname{Var}(X) = E[X^2] - E[X]^2$\n"
+        "- Estimate: $\\hat\\theta = \\arg\\max_\\theta L(\\theta)$\n"
+        "- Sum $\\displaystyle\\sum_{i=1}^{n} \\frac{x_i}{n}$ in the middle\n"
+        "  - Nested $\\sqrt{\\frac{a}{b}}$ item\n"
+    )
+    project = make_project(tmp_path, {"content/notes.md": notes})
+    result = run_cli("-C", project, "--no-fit", "--font-size", "10", "-o", project / "out.pdf")
+    assert result.code == 0, result.err
+    chars = text_origins(project / "out.pdf")
+    markers = [(x, y) for char, x, y in chars if char in "•◦"]
+    assert len(markers) == 6
+    for x, y in markers:
+        # The item's first word starts within 3 em right of its marker, on the same baseline.
+        first_line = [cy for char, cx, cy in chars if x + 2 < cx < x + 30 and char not in "•◦"]
+        assert min(abs(cy - y) for cy in first_line) < 0.1, (x, y)
+
+
+@pytest.mark.parametrize(
+    ("accented", "plain"),
+    [("\\hat\\theta", "\\theta"), ("\\hat{\\theta}", "\\theta"), ("\\hat x", "x"),
+     ("\\hat{y}_i", "y_i"), ("\\tilde y", "y"), ("\\bar x", "x"), ("\\vec v", "v")],
+)  # fmt: skip
+def test_accent_over_one_letter_is_no_wider_than_the_accent_glyph(accented, plain):
+    """`\\hat\\theta` drew a circumflex stretched to 0.76 em over a 0.5 em theta."""
+    with_accent, without = formulas.typeset(accented, False), formulas.typeset(plain, False)
+    assert isinstance(with_accent, formulas.Formula) and isinstance(without, formulas.Formula)
+    assert with_accent.width <= without.width + 0.06, (with_accent.width, without.width)
+    assert with_accent.height > without.height + 0.1  # the accent is drawn, above
+
+
+def test_wide_accents_still_span_their_base():
+    for wide, base in (("\\widehat{xyz}", "xyz"), ("\\widetilde{xyz}", "xyz"), ("\\hat{xy}", "xy")):
+        accent, plain = formulas.typeset(wide, False), formulas.typeset(base, False)
+        assert isinstance(accent, formulas.Formula) and isinstance(plain, formulas.Formula)
+        assert accent.width >= plain.width
+
+
+@pytest.mark.parametrize("command", ["dot", "ddot", "check", "breve", "acute", "grave", "mathring"])
+def test_accents_are_drawn_with_glyphs_the_maths_font_has(command):
+    """`\\dot x` came as U+02D9, which Noto Sans Math lacks: ziamath drew its empty box
+    (glyph 0), a box as tall as a capital above the x."""
+    accented, plain = formulas.typeset(f"\\{command} x", False), formulas.typeset("x", False)
+    assert isinstance(accented, formulas.Formula) and isinstance(plain, formulas.Formula)
+    assert not re.search(r'id="[A-Za-z]+_0"', accented.svg)
+    assert plain.height + 0.15 < accented.height < plain.height + 0.4
+
+
+def ink_lines(path: Path, gap: float = 0.5) -> list[tuple[float, float, float, float]]:
+    """Bounds of each line of drawn maths: glyph paths merged where they overlap vertically."""
+    lines: list[list[float]] = []
+    for left, bottom, right, top in sorted(small_paths(path), key=lambda p: -p[3]):
+        if lines and top > lines[-1][1] - gap:
+            line = lines[-1]
+            line[:] = [min(line[0], left), min(line[1], bottom), max(line[2], right), line[3]]
+        else:
+            lines.append([left, bottom, right, top])
+    return [tuple(line) for line in lines]  # type: ignore[misc]
+
+
+def display_pdf(tmp_path: Path, latex: str) -> Path:
+    project = make_project(tmp_path, {"content/notes.md": f"# W\n\n## Wide\n\n$${latex}$$\n"})
+    result = run_cli("-C", project, "--no-fit", "--font-size", "10", "-o", project / "out.pdf")
+    assert result.code == 0, result.err
+    return project / "out.pdf"
+
+
+def assert_centred(left: float, right: float) -> None:
+    assert left >= COLUMN_LEFT - 0.5 and right <= COLUMN_LEFT + COLUMN_WIDTH + 0.5
+    assert abs((left - COLUMN_LEFT) - (COLUMN_LEFT + COLUMN_WIDTH - right)) < 1.5, (left, right)
+
+
+def test_too_wide_display_formula_goes_on_to_a_new_line_before_its_relation(tmp_path):
+    """The sample's MultiHead formula (23.6 em, the column 19.5 em at 10 pt) was shrunk to
+    82 % to fill the column from edge to edge; it is set on two centred lines at text size."""
+    head = "\\mathrm{MultiHead}(Q,K,V)"
+    rest = "\\mathrm{Concat}(\\mathrm{head}_1,\\dots,\\mathrm{head}_h)W^O"
+    lines = ink_lines(display_pdf(tmp_path, f"{head} = {rest}"))
+    assert len(lines) == 2, lines
+    for (left, _, right, _), part in zip(lines, (head, "{}= " + rest), strict=True):
+        assert_centred(left, right)
+        drawn = formulas.typeset(part, True)
+        assert isinstance(drawn, formulas.Formula)
+        assert right - left > 0.9 * drawn.width * 10  # at text size: not shrunk
+
+
+def test_display_formula_that_fits_is_one_centred_line_at_text_size(tmp_path):
+    latex = "P(A \\cup B) = P(A) + P(B) - P(A \\cap B)"
+    lines = ink_lines(display_pdf(tmp_path, latex))
+    assert len(lines) == 1, lines
+    left, _, right, _ = lines[0]
+    assert_centred(left, right)
+    whole = formulas.typeset(latex, True)
+    assert isinstance(whole, formulas.Formula)
+    assert 0.9 * whole.width * 10 < right - left < whole.width * 10
+
+
+@pytest.mark.parametrize(
+    ("latex", "parts"),
+    [
+        ("a = b \\le c", ["a", "{}= b", "{}\\le c"]),
+        ("x := y + 1", ["x", "{}:= y + 1"]),
+        ("a \\not= b", ["a", "{}\\not= b"]),
+        ("P(A = a) = \\frac{1}{2}", ["P(A = a)", "{}= \\frac{1}{2}"]),
+        ("\\left\\{ x = 1 \\right\\} = S", ["\\left\\{ x = 1 \\right\\}", "{}= S"]),
+        ("\\sum_{i=1}^n x_i = 1", ["\\sum_{i=1}^n x_i", "{}= 1"]),
+        ("= x", ["= x"]),
+        ("\\begin{aligned} a &= b \\end{aligned}", ["\\begin{aligned} a &= b \\end{aligned}"]),
+        ("a = b \\\\ c = d", ["a = b \\\\ c = d"]),
+        ("a) = (b", ["a) = (b"]),
+    ],
+)
+def test_display_formulas_are_cut_before_top_level_relations_only(latex, parts):
+    assert formulas.display_parts(latex) == parts
+
+
+def test_a_relation_side_is_cut_before_binary_plus_and_minus_not_signs_or_scripts():
+    cut = formulas.display_parts("{}= -a + b^+ - c_- \\pm (d + e)", formulas._BINARY)
+    assert cut == ["{}= -a", "{}+ b^+", "{}- c_-", "{}\\pm (d + e)"]

@@ -27,13 +27,13 @@ def test_double_dollars_inside_a_paragraph_are_inline_maths():
 
 def test_consecutive_display_lines_are_separate_formulas():
     html = render("$$a^2 + b^2 = c^2$$\n$$e^{i\\pi} + 1 = 0$$\n")
-    assert html.count('class="math-display"') == 2
+    assert html.count('class="math-display') == 2
     assert "$$" not in re.sub(r'alt="[^"]*"', "", html)
 
 
 def test_display_block_alone_is_display():
     html = render("Text before.\n\n$$\n\\int_0^1 x\\,dx = \\tfrac12\n$$\n\nText after.\n")
-    assert html.count('class="math-display"') == 1
+    assert html.count('class="math-display') == 1
 
 
 @pytest.mark.parametrize(
