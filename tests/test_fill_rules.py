@@ -97,6 +97,21 @@ def test_short_list_item_stays_whole(tmp_path):
     assert sides(layouts[0])[0] >= 3  # it is long enough that a split was possible
 
 
+def test_short_last_item_never_starts_a_column_of_a_balanced_page_alone(tmp_path):
+    """On the balanced last page a one-line last item at a column top takes the item before
+    it along (git-cheat-sheet's last page had "• Enhance formatting" alone at the top of
+    column 4). Without the rule the first two layouts of this sweep end 5 + 1."""
+    items = "".join(f"- step{i} done\n" for i in range(6))
+    layouts = []
+    for shift in range(4):
+        source = filler(40 + shift) + "Then.\n\n" + items + "\nAfter.\n\n" + filler(40)
+        pdf = build(tmp_path, source, "--no-fit", "--font-size", "7.5", name=f"shift{shift}")
+        layouts.append(sides(words_by_column(pdf, "step")))
+    assert any(len(parts) > 1 for parts in layouts), layouts  # the list is broken
+    for parts in layouts:
+        assert sum(parts) == 6 and parts[-1] >= 2, layouts
+
+
 def test_item_lengths_count_the_items_own_text():
     html = (
         "<ul><li>" + "a" * 120 + "<ul><li>short</li></ul></li>"
