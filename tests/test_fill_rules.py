@@ -10,7 +10,7 @@ keep the rule."""
 from __future__ import annotations
 
 from test_split_blocks import words_by_column
-from test_typography import build
+from test_typography import build, glyphs
 
 from cheatsheet.pdf import item_lengths
 from cheatsheet.sheetcss import long_item_css, medium_block_css
@@ -110,6 +110,29 @@ def test_short_last_item_never_starts_a_column_of_a_balanced_page_alone(tmp_path
     assert any(len(parts) > 1 for parts in layouts), layouts  # the list is broken
     for parts in layouts:
         assert sum(parts) == 6 and parts[-1] >= 2, layouts
+
+
+def test_label_sits_closer_to_its_code_than_to_the_block_above(tmp_path):
+    """A bold label or a plain short label right before a code block is set on it like an
+    h4 on its text (0.1 em): the pair reads as one, and is a smaller unit to move at a
+    column foot. Baselines from the PDF: label to its code, that code to the next label."""
+    source = "".join(
+        f"**Show thing {n}:**\n\n```\ngit thing{n}\n```\n\n"
+        f"Label {n} here\n\n```\ngit other{n}\n```\n\n"
+        for n in range(3)
+    )
+    pdf = build(tmp_path, source, *ARGS)
+    baselines: list[tuple[float, str]] = []
+    for g in glyphs(pdf):
+        if g.font and (not baselines or abs(baselines[-1][0] - g.baseline) > 1):
+            baselines.append((g.baseline, g.font))
+    body = [(y, font) for y, font in baselines if "Mono" in font or "Sans" in font][1:]
+    labels = [i for i, (_, font) in enumerate(body[:-1]) if "Mono" not in font]
+    assert len(labels) == 6, body
+    for i in labels:
+        to_code = body[i][0] - body[i + 1][0]
+        if i + 2 < len(body):  # the next label, after this one's code block
+            assert body[i + 1][0] - body[i + 2][0] - to_code >= 1.2, body
 
 
 def test_item_lengths_count_the_items_own_text():
