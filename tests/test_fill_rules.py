@@ -97,6 +97,16 @@ def test_short_list_item_stays_whole(tmp_path):
     assert sides(layouts[0])[0] >= 3  # it is long enough that a split was possible
 
 
+def test_short_last_item_never_starts_a_column_alone(tmp_path):
+    """A one-line last item at a column top takes the item before it along."""
+    items = "".join(f"- step{i} done\n" for i in range(6))
+    layouts = sweep(tmp_path, "Then.\n\n" + items, "step")
+    split = [sides(c) for c in layouts if len(c) > 1]
+    assert split, layouts  # some layouts break the list
+    for parts in split:
+        assert sum(parts) == 6 and parts[-1] >= 2, parts
+
+
 def test_short_last_item_never_starts_a_column_of_a_balanced_page_alone(tmp_path):
     """On the balanced last page a one-line last item at a column top takes the item before
     it along (git-cheat-sheet's last page had "• Enhance formatting" alone at the top of
