@@ -54,10 +54,9 @@ def mark_continued_code(document) -> int:
     """Show the "continued" label on every fragment of a code block after its first.
 
     WeasyPrint has no selector for a fragment, so the label is laid out once, hidden, with
-    the block (`continued_mark_css`) and copied onto each continuation here: at the top
-    right beside the first line when that line leaves room, else just above the fragment
-    (where the column's top margin or the previous block's margin is). Layout is
-    unchanged; only drawing sees the copy. Returns how many labels were shown.
+    the block (`continued_mark_css`) and copied onto each continuation here, at its top
+    right, inside the box (`_mark_top`). Layout is unchanged; only drawing sees the copy.
+    Returns how many labels were shown.
     """
     from weasyprint.layout.absolute import AbsolutePlaceholder
 
@@ -176,7 +175,8 @@ INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 
 def _placed_copy(template, fragment):
-    """A visible copy of the hidden label, placed on `fragment`."""
+    """A visible copy of the hidden label, placed on `fragment`: at its top right, inside
+    the box (where the column is), beside the first line that leaves room for it."""
     from weasyprint.layout.absolute import AbsolutePlaceholder
 
     mark = AbsolutePlaceholder(template._box.deepcopy())
@@ -184,22 +184,37 @@ def _placed_copy(template, fragment):
     for part in _descendants(mark._box):
         part.style = part.style.copy()
         part.style["visibility"] = "visible"
-    width, height = mark.margin_width(), mark.margin_height()
+    width = mark.margin_width()
     right = fragment.position_x + fragment.margin_width() - fragment.margin_right
     x = right - fragment.border_right_width - width - 0.3 * fragment.style["font_size"]
-    top = fragment.content_box_y()
-    line_end = max(
-        (
-            child.position_x + child.margin_width()
-            for line in _descendants(fragment)
-            if type(line).__name__ == "LineBox" and abs(line.position_y - top) < height
-            for child in line.children
-        ),
-        default=fragment.content_box_x(),
-    )
-    y = top if line_end + CONTINUED_MARK_GAP_PT <= x else fragment.position_y - height
+    y = _mark_top(fragment, x)
     mark.translate(x - mark.position_x, y - mark.position_y)
     return mark
+
+
+def _mark_top(fragment, mark_left: float) -> float:
+    """Where the "continued" label of a fragment starts: level with the fragment's first line
+    whose text ends at least CONTINUED_MARK_GAP_PT left of the label, else (every line runs
+    to the right edge) at the top of the box.
+
+    It never goes above the box: a continuation starts at the top of a column, and above it
+    is the page margin, where the label was clipped or drawn outside the column. A long
+    first line is usually a wrapped one, whose next row (the rest of it, under a hanging
+    indent) leaves room; the label then sits one row down, still in the box and pushing
+    nothing (layout is done)."""
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    in_flow = (c for c in fragment.children if not isinstance(c, AbsolutePlaceholder))
+    for line in (box for child in in_flow for box in _descendants(child)):
+        if type(line).__name__ != "LineBox":
+            continue
+        end = max(
+            (child.position_x + child.margin_width() for child in line.children),
+            default=line.position_x,
+        )
+        if end + CONTINUED_MARK_GAP_PT <= mark_left:
+            return line.position_y
+    return fragment.content_box_y()
 
 
 BALANCE_SLACK_LINES = 1.0  # the estimate is raised by this many body lines

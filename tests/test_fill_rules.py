@@ -10,7 +10,7 @@ keep the rule."""
 from __future__ import annotations
 
 from test_split_blocks import words_by_column
-from test_typography import build
+from test_typography import build, glyphs
 
 from cheatsheet.pdf import item_lengths
 from cheatsheet.sheetcss import long_item_css, medium_block_css
@@ -95,6 +95,54 @@ def test_short_list_item_stays_whole(tmp_path):
     layouts = sweep(tmp_path, "Then.\n\n" + SHORT_ITEM, "tiny")
     assert all(len(c) == 1 for c in layouts), layouts
     assert sides(layouts[0])[0] >= 3  # it is long enough that a split was possible
+
+
+def test_short_last_item_never_starts_a_column_alone(tmp_path):
+    """A one-line last item at a column top takes the item before it along."""
+    items = "".join(f"- step{i} done\n" for i in range(6))
+    layouts = sweep(tmp_path, "Then.\n\n" + items, "step")
+    split = [sides(c) for c in layouts if len(c) > 1]
+    assert split, layouts  # some layouts break the list
+    for parts in split:
+        assert sum(parts) == 6 and parts[-1] >= 2, parts
+
+
+def test_short_last_item_never_starts_a_column_of_a_balanced_page_alone(tmp_path):
+    """On the balanced last page a one-line last item at a column top takes the item before
+    it along (git-cheat-sheet's last page had "• Enhance formatting" alone at the top of
+    column 4). Without the rule the first two layouts of this sweep end 5 + 1."""
+    items = "".join(f"- step{i} done\n" for i in range(6))
+    layouts = []
+    for shift in range(4):
+        source = filler(40 + shift) + "Then.\n\n" + items + "\nAfter.\n\n" + filler(40)
+        pdf = build(tmp_path, source, "--no-fit", "--font-size", "7.5", name=f"shift{shift}")
+        layouts.append(sides(words_by_column(pdf, "step")))
+    assert any(len(parts) > 1 for parts in layouts), layouts  # the list is broken
+    for parts in layouts:
+        assert sum(parts) == 6 and parts[-1] >= 2, layouts
+
+
+def test_label_sits_closer_to_its_code_than_to_the_block_above(tmp_path):
+    """A bold label or a plain short label right before a code block is set on it like an
+    h4 on its text (0.1 em): the pair reads as one, and is a smaller unit to move at a
+    column foot. Baselines from the PDF: label to its code, that code to the next label."""
+    source = "".join(
+        f"**Show thing {n}:**\n\n```\ngit thing{n}\n```\n\n"
+        f"Label {n} here\n\n```\ngit other{n}\n```\n\n"
+        for n in range(3)
+    )
+    pdf = build(tmp_path, source, *ARGS)
+    baselines: list[tuple[float, str]] = []
+    for g in glyphs(pdf):
+        if g.font and (not baselines or abs(baselines[-1][0] - g.baseline) > 1):
+            baselines.append((g.baseline, g.font))
+    body = [(y, font) for y, font in baselines if "Mono" in font or "Sans" in font][1:]
+    labels = [i for i, (_, font) in enumerate(body[:-1]) if "Mono" not in font]
+    assert len(labels) == 6, body
+    for i in labels:
+        to_code = body[i][0] - body[i + 1][0]
+        if i + 2 < len(body):  # the next label, after this one's code block
+            assert body[i + 1][0] - body[i + 2][0] - to_code >= 1.2, body
 
 
 def test_item_lengths_count_the_items_own_text():

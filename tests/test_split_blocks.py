@@ -54,21 +54,56 @@ def test_split_code_block_is_marked_continued_on_each_continuation(tmp_path):
     assert set(marks) <= set(columns)
 
 
-def test_mark_goes_above_a_continuation_whose_first_line_is_long(tmp_path):
-    long = "x = " + "+".join(["a"] * 24)  # 51 characters: reaches across the column
+TOP = (210 - 6) * MM  # the top of the columns (A4 landscape, 6 mm margins), from the foot
+WIDTH = (297 - 2 * 6 - 3 * 3.5) / 4 * MM  # one column
+
+
+def marks_of(drawn) -> list[list]:
+    """The glyphs of every "continued" label drawn."""
+    text = "".join(g.char for g in drawn)
+    found, start = [], text.find("continued")
+    while start != -1:
+        found.append(drawn[start : start + len("continued")])
+        start = text.find("continued", start + 1)
+    return found
+
+
+def assert_marks_inside_columns_over_no_code(pdf) -> int:
+    """Every label lies inside its column (never in the page margin above it, never in the
+    gap beside it) and covers no other glyph; returns how many labels were found."""
+    drawn = [g for g in glyphs(pdf) if g.font]
+    marks = marks_of(drawn)
+    for mark in marks:
+        left, bottom = min(g.box[0] for g in mark), min(g.box[1] for g in mark)
+        right, top = max(g.box[2] for g in mark), max(g.box[3] for g in mark)
+        page, column = column_of(mark[0])
+        assert top <= TOP, (page, column, top, TOP)  # not above the column
+        assert left >= LEFT + column * PITCH and right <= LEFT + column * PITCH + WIDTH
+        for g in drawn:
+            if g.page != page or any(g is m for m in mark):
+                continue
+            overlaps = g.box[0] < right and g.box[2] > left and g.box[1] < top and g.box[3] > bottom
+            assert not overlaps, (g, g.box, (left, bottom, right, top))
+    return len(marks)
+
+
+def test_mark_of_a_continuation_whose_first_line_is_long_stays_in_the_column(tmp_path):
+    """The first line of each continuation is a long one that wraps: its first row runs to
+    the right edge, so the label sits beside the next row, inside the box. It used to go
+    above the box, into the page margin over the column (found by a reviewer)."""
+    long = "x = " + "+".join(["a"] * 24)  # 51 characters: wraps in the column
     code = "\n".join(long for _ in range(220))
     pdf = build(tmp_path, f"## Code\n\n```python\n{code}\n```\n", "--no-fit")
-    drawn = glyphs(pdf)
-    code_glyphs = [g for g in drawn if g.font == "Sheet-Mono" and g.char == "a"]
-    text = "".join(g.char for g in drawn)
-    start = text.find("continued")
-    assert start != -1
-    mark = drawn[start : start + len("continued")]
-    left, bottom = min(g.box[0] for g in mark), min(g.box[1] for g in mark)
-    right = max(g.box[2] for g in mark)
-    for g in code_glyphs:  # no code glyph under the mark
-        overlaps_x = g.box[0] < right and g.box[2] > left
-        assert not (overlaps_x and g.box[3] > bottom and g.page == mark[0].page), g
+    assert assert_marks_inside_columns_over_no_code(pdf) >= 2
+
+
+def test_mark_beside_the_first_line_with_room(tmp_path):
+    """Lines of every length: each continuation's label is inside its column, clear of the
+    code, whichever line starts it."""
+    lengths = [44, 12, 47, 30, 46, 5, 41]
+    code = "\n".join((f"v{n} = " + "b" * 60)[: lengths[n % len(lengths)]] for n in range(400))
+    pdf = build(tmp_path, f"## Code\n\n```python\n{code}\n```\n", "--no-fit")
+    assert assert_marks_inside_columns_over_no_code(pdf) >= 3
 
 
 def test_split_tables_repeat_their_header_row(tmp_path):
