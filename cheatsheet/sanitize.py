@@ -8,6 +8,8 @@ is dropped. `--safe` keeps only the markup Markdown itself generates.
 
 from __future__ import annotations
 
+import re
+
 import nh3
 
 # What Python-Markdown and our extensions (highlight, footnotes, task lists) emit.
@@ -50,6 +52,19 @@ URL_SCHEMES = {"http", "https", "mailto", "file", "data", "emoji", "javascript"}
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 # Cells spanning more than this are clamped: `<td colspan="100000000">` made the layout
 # allocate gigabytes (the HTML standard's own limits are 1000 and 65534).
+# Inline elements nested deeper than this lose their tags (their text stays). WeasyPrint lays
+# out nested inline boxes that have padding, a border or a margin in time that doubles with
+# every level: 20 nested <kbd> or <code> took 67 s of CPU, and a style attribute can give any
+# <span> a padding. Eight levels is more than any Markdown or honest HTML writes.
+MAX_INLINE_DEPTH = 8
+INLINE_TAGS = {
+    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "del", "dfn", "em", "font", "i",
+    "ins", "kbd", "label", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub",
+    "sup", "time", "tt", "u", "var",
+}  # fmt: skip
+# A tag of nh3's serialised output; each alternative of an attribute starts with a different
+# character, so the match is linear in the tag's length.
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
 MAX_COLSPAN = 100
 MAX_ROWSPAN = 1000
 
@@ -69,17 +84,49 @@ def clean_html(html: str, safe: bool = False, dropped: list[str] | None = None) 
             return _clamped_span(value, MAX_COLSPAN if name == "colspan" else MAX_ROWSPAN)
         return value
 
-    return nh3.clean(
-        html,
-        tags=MARKDOWN_TAGS if safe else RAW_TAGS,
-        clean_content_tags=DROPPED_WITH_CONTENT,
-        attributes=ATTRIBUTES if safe else RAW_ATTRIBUTES,
-        attribute_filter=attribute,
-        filter_style_properties=None if safe else STYLE_PROPERTIES,
-        url_schemes=URL_SCHEMES,
-        link_rel=None,
-        strip_comments=True,
+    return flatten_deep_inline(
+        nh3.clean(
+            html,
+            tags=MARKDOWN_TAGS if safe else RAW_TAGS,
+            clean_content_tags=DROPPED_WITH_CONTENT,
+            attributes=ATTRIBUTES if safe else RAW_ATTRIBUTES,
+            attribute_filter=attribute,
+            filter_style_properties=None if safe else STYLE_PROPERTIES,
+            url_schemes=URL_SCHEMES,
+            link_rel=None,
+            strip_comments=True,
+        )
     )
+
+
+def flatten_deep_inline(html: str, limit: int = MAX_INLINE_DEPTH) -> str:
+    """Drop the tags of inline elements nested more than `limit` deep, keeping their text.
+
+    Works on nh3's output, where every tag is balanced and `<` in text is escaped."""
+    pieces: list[str] = []
+    kept: list[bool] = []  # one entry per open inline element: were its tags kept?
+    depth = 0
+    position = 0
+    for tag in _TAG.finditer(html):
+        name = tag.group(2).lower()
+        if name not in INLINE_TAGS:
+            continue
+        if tag.group(1):  # closing
+            if not kept:
+                continue
+            keep = kept.pop()
+            depth -= keep
+        else:
+            keep = depth < limit
+            kept.append(keep)
+            depth += keep
+        if not keep:
+            pieces.append(html[position : tag.start()])
+            position = tag.end()
+    if position == 0:
+        return html
+    pieces.append(html[position:])
+    return "".join(pieces)
 
 
 def _allowed_link(url: str, dropped: list[str] | None) -> str | None:

@@ -105,6 +105,14 @@ def test_colspan_and_rowspan_are_clamped():
     assert 'colspan="100"' in html and 'rowspan="1000"' in html
 
 
+def test_inline_elements_deeper_than_eight_levels_keep_their_text_not_their_tags():
+    html = clean_html("<p>" + "<kbd>" * 20 + "x" + "</kbd>" * 20 + " <a href='#a>b'>y</a></p>")
+    assert html.count("<kbd>") == html.count("</kbd>") == 8
+    assert "x</kbd>" in html and '<a href="#a&gt;b">y</a>' in html
+    shallow = "<p><a href='#s'><strong><em><code>z</code></em></strong></a></p>"
+    assert clean_html(shallow) == shallow.replace("'", '"')
+
+
 @pytest.mark.parametrize(
     "url",
     ["data:text/html,<b>x</b>", "javascript:alert(1)", "file:///etc/passwd", "notes/other.md",
