@@ -718,6 +718,7 @@ class Renderer:
         _quiet_weasyprint()
         draw_each_svg_once()
         lay_out_columns_once()
+        keep_box_trees()
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
@@ -762,6 +763,12 @@ class Renderer:
         the balanced layout, and the fragment is put back in its place. Left as it is when
         the page is full or when the balanced content would not fit one page. Returns the
         document and whether it changed."""
+        try:
+            return self._balance_last_page(document, font_size, extra_css)
+        finally:
+            document._cheatsheet_tree = None  # the box tree of a one-page layout: freed
+
+    def _balance_last_page(self, document, font_size: float, extra_css: str):
         from weasyprint.document import Page
 
         from .preflight import columns_of, find_sheet_boxes
@@ -782,7 +789,16 @@ class Renderer:
         extra = extra_css + (lead_css(fragment.margin_height()) if fragment is not None else "")
         full = max(c.height for c in columns_of(find_sheet_boxes(last._page_box)[0]))
         line = last._page_box.style["font_size"] * 1.22
-        single = self._render(html, font_size, extra + balance_css(height))
+        if getattr(document, "_cheatsheet_tree", None) is not None and fragment is None:
+
+            def lay_out(height: float):
+                return self._relayout_columns(document, height)
+        else:
+
+            def lay_out(height: float):
+                return self._render(html, font_size, extra + balance_css(height))
+
+        single = lay_out(height)
         for attempt in range(BALANCE_RETRIES):
             if _fits_one_page(single, self.config.columns):
                 break
@@ -793,7 +809,7 @@ class Renderer:
             # line, more lines on each further try.
             overflow = _overflow(single, self.config.columns) / self.config.columns
             height = min(BALANCE_MAX_HEIGHT * full, height + overflow + (1 + attempt) * line)
-            single = self._render(html, font_size, extra + balance_css(height))
+            single = lay_out(height)
         else:
             if not _fits_one_page(single, self.config.columns):
                 return document, False
@@ -841,9 +857,77 @@ class Renderer:
             font_config=self.font_config,
             cache=self._images,
         )
+        tree = _LAST_TREE.pop() if _LAST_TREE else None
+        if len(document.pages) == 1 and tree is not None:
+            document._cheatsheet_tree = tree  # for balancing: re-laid out, not re-parsed
         trim_split_code(document)
         mark_continued_code(document)
         return document
+
+    def _relayout_columns(self, document, height: float):
+        """The one-page document laid out again from its own box tree with every
+        `main.sheet` run of columns `height` px tall: what `_render` of its HTML with the
+        `balance` class and `balance_css(height)` gives, without parsing the HTML and the
+        CSS, matching selectors and building boxes again (seed: 0.22 -> 0.11 s)."""
+        from weasyprint.css.properties import Dimension
+        from weasyprint.document import Document, Page
+        from weasyprint.layout import LayoutContext, layout_document
+
+        root_box, context = document._cheatsheet_tree
+        mains = [
+            box
+            for box in _descendants(root_box)
+            if getattr(box, "element_tag", None) == "main"
+            and "sheet" in (box.element.get("class") or "").split()
+        ]
+        saved = [box.style for box in mains]
+        for box in mains:
+            box.style = box.style.copy()
+            box.style["height"] = Dimension(round(height, 1), "px")  # as balance_css writes it
+        fresh = LayoutContext(
+            context.style_for,
+            context.get_image_from_uri.func,
+            context.font_config,
+            context.counter_style,
+            context.target_collector,
+        )
+        try:
+            pages = list(layout_document(document._html, root_box, fresh))  # a generator
+        finally:
+            for box, style in zip(mains, saved, strict=True):
+                box.style = style
+        single = Document(
+            [Page(page) for page in pages],
+            document.metadata,
+            document.url_fetcher,
+            document.font_config,
+            document.color_profiles,
+            document.output_intent,
+        )
+        trim_split_code(single)
+        mark_continued_code(single)
+        return single
+
+
+_LAST_TREE: list = []  # (root box, layout context) of the last layout, see keep_box_trees
+
+
+def keep_box_trees() -> None:
+    """Record the box tree and layout context of each layout (`_LAST_TREE`), so a one-page
+    document can be laid out again with other column heights without building them again
+    (WeasyPrint's `layout_document` re-runs on the same tree itself when it repaginates)."""
+    from weasyprint import document as weasy_document
+
+    if getattr(weasy_document.layout_document, "keeps_tree", False):
+        return
+    lay_out = weasy_document.layout_document
+
+    def layout_document(html, root_box, context, *args, **kwargs):
+        _LAST_TREE[:] = [(root_box, context)]
+        return lay_out(html, root_box, context, *args, **kwargs)
+
+    layout_document.keeps_tree = True  # type: ignore[attr-defined]
+    weasy_document.layout_document = layout_document
 
 
 class GlyphLog(logging.Handler):
