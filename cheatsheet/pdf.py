@@ -958,6 +958,7 @@ def pdf_options(config: SheetConfig, identity: str) -> dict[str, object]:
 
 def write_pdf(document, path: Path, confine_to: Path | None = None, **options) -> dict[str, int]:
     """Write the PDF atomically; return the characters drawn without a glyph, with counts."""
+    share_font_files()
     glyphs = GlyphLog()
     weasy_log = logging.getLogger("weasyprint")
     weasy_log.addHandler(glyphs)
@@ -969,7 +970,53 @@ def write_pdf(document, path: Path, confine_to: Path | None = None, **options) -
     finally:
         weasy_log.removeHandler(glyphs)
         weasy_log.setLevel(logging.ERROR)
+        _FONT_FILES.clear()
     return glyphs.missing
+
+
+_FONT_FILES: dict[tuple[int, bytes], bytes] = {}  # font file bytes by length and samples
+FONT_SAMPLES = 16  # 4 KB pieces, both ends among them, compared before a copy is shared
+
+
+def share_font_files() -> None:
+    """One copy of each font file per PDF written, not one per face and size.
+
+    WeasyPrint 70 makes a `weasyprint.pdf.fonts.Font` for every face *and size* drawn, and
+    each copies its whole font file into Python bytes (`get_hb_object_data`): a sheet with
+    CJK text in several sizes held a copy of the 19 MB Noto Sans CJK collection for each
+    while writing (concat-300: four). Here a copy is shared by every face whose file has
+    the same length and the same bytes at 16 places spread over it (both ends included);
+    the table is emptied after each PDF.
+    """
+    from weasyprint.pdf import fonts as pdf_fonts
+
+    if getattr(pdf_fonts.get_hb_object_data, "shares", False):
+        return
+    copy_out = pdf_fonts.get_hb_object_data
+    from weasyprint.text.ffi import ffi, harfbuzz
+
+    def get_hb_object_data(hb_object, ot_color=None, glyph=None):
+        if ot_color is not None or glyph is not None:
+            return copy_out(hb_object, ot_color, glyph)
+        blob = harfbuzz.hb_face_reference_blob(hb_object)
+        try:
+            with ffi.new("unsigned int *") as length:
+                data = harfbuzz.hb_blob_get_data(blob, length)
+                if data == ffi.NULL:
+                    return None
+                size = int(length[0])
+                piece = min(size, 4096)
+                starts = {(size - piece) * n // (FONT_SAMPLES - 1) for n in range(FONT_SAMPLES)}
+                key = (size, b"".join(ffi.unpack(data + at, piece) for at in sorted(starts)))
+                shared = _FONT_FILES.get(key)
+                if shared is None:
+                    shared = _FONT_FILES[key] = ffi.unpack(data, size)
+                return shared
+        finally:
+            harfbuzz.hb_blob_destroy(blob)
+
+    get_hb_object_data.shares = True  # type: ignore[attr-defined]
+    pdf_fonts.get_hb_object_data = get_hb_object_data
 
 
 def write_atomically(
