@@ -956,8 +956,20 @@ def pdf_options(config: SheetConfig, identity: str) -> dict[str, object]:
     }
 
 
-def write_pdf(document, path: Path, confine_to: Path | None = None, **options) -> dict[str, int]:
-    """Write the PDF atomically; return the characters drawn without a glyph, with counts."""
+def write_pdf(
+    document, path: Path, confine_to: Path | None = None, release_pages: bool = False, **options
+) -> dict[str, int]:
+    """Write the PDF atomically; return the characters drawn without a glyph, with counts.
+
+    With `release_pages` each page's boxes are dropped once the page is drawn (not for a
+    tagged PDF, whose structure tree is built from the boxes after drawing): the drawing's
+    operators then reuse their memory instead of adding to it. The document keeps its
+    pages' sizes, links and bookmarks, not their boxes.
+    """
+    if release_pages:
+        release_boxes_after_drawing()
+        for page in document.pages:
+            page._cheatsheet_release = True
     share_font_files()
     glyphs = GlyphLog()
     weasy_log = logging.getLogger("weasyprint")
@@ -1017,6 +1029,24 @@ def share_font_files() -> None:
 
     get_hb_object_data.shares = True  # type: ignore[attr-defined]
     pdf_fonts.get_hb_object_data = get_hb_object_data
+
+
+def release_boxes_after_drawing() -> None:
+    """`Page.paint` drops the page's boxes after drawing a page marked `_cheatsheet_release`."""
+    from weasyprint.document import Page
+
+    if getattr(Page.paint, "releases", False):
+        return
+    paint = Page.paint
+
+    def paint_and_release(self, *args, **kwargs):
+        result = paint(self, *args, **kwargs)
+        if getattr(self, "_cheatsheet_release", False):
+            self._page_box = None
+        return result
+
+    paint_and_release.releases = True  # type: ignore[attr-defined]
+    Page.paint = paint_and_release  # type: ignore[method-assign]
 
 
 def write_atomically(

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 from . import drawcache, fitcache, formulas, libraries
 from .config import SheetConfig, cache_folder
@@ -298,13 +299,31 @@ def _build_sheet(
         layouts += balanced
     drop_footer_on_single_page(document)
     identity = f"{html}\n{extra_css}\n{font_size}\n{moved}"
+    # The preflight reads the boxes, so it runs first: writing then frees each page's boxes
+    # once it is drawn (concat-300: peak memory -20 MB), and the characters drawn without a
+    # glyph, known only after writing, are added to the report then.
+    section_text = {s.slug: s.markdown for s in sections}
+    report = inspect(
+        document,
+        paper=f"{config.paper} {config.orientation}",
+        columns=config.columns,
+        font_size=font_size,
+        layouts=layouts,
+        min_type_pt=config.min_type_size,
+        section_text=section_text,
+    )
+    pages = len(document.pages)
     say("writing the PDF")
+    options = pdf_options(config, identity)
     missing = write_pdf(
         document,
         config.output_path,
         confine_to=output_root(config),
-        **pdf_options(config, identity),
+        release_pages=not options["pdf_tags"],
+        **options,
     )
+    if missing:
+        report.missing_glyphs = glyph_problems(missing, section_text)
     if config.handout:
         say("imposing handouts")
     extra_outputs = impose_handouts(config, config.output_path)
@@ -321,29 +340,28 @@ def _build_sheet(
                 confine_to=output_root(config),
             )
         )
-    report = inspect(
-        document,
-        paper=f"{config.paper} {config.orientation}",
-        columns=config.columns,
-        font_size=font_size,
-        layouts=layouts,
-        min_type_pt=config.min_type_size,
-        missing=missing,
-        section_text={s.slug: s.markdown for s in sections},
-    )
     report.not_fetched = list(renderer.fetcher.state.refused)
     warn_refused_fetches(renderer.fetcher.state, sections)
     report.missing_images = sheet.missing_images
     return BuildResult(
         config=config,
         output=config.output_path,
-        pages=len(document.pages),
+        pages=pages,
         font_size=font_size,
         seconds=time.perf_counter() - started,
         sections=tuple(sections),
         report=report,
         extra_outputs=tuple(extra_outputs),
     )
+
+
+def glyph_problems(missing: dict[str, int], section_text: dict[str, str]) -> list[Problem]:
+    """The preflight's problems for characters drawn without a glyph (an empty document's
+    report carries only those)."""
+    empty = SimpleNamespace(pages=[])
+    return inspect(
+        empty, paper="", columns=1, font_size=0, missing=missing, section_text=section_text
+    ).missing_glyphs
 
 
 def remember_fit(key: str, fitted: FitResult, ceiling: float) -> None:
