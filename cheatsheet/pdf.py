@@ -794,9 +794,13 @@ class Renderer:
             def lay_out(height: float):
                 return self._relayout_columns(document, height)
         else:
+            first: list = []  # the page's HTML is rendered once; later tries re-lay out its tree
 
             def lay_out(height: float):
-                return self._render(html, font_size, extra + balance_css(height))
+                if first and getattr(first[0], "_cheatsheet_tree", None) is not None:
+                    return self._relayout_columns(first[0], height)
+                first[:] = [self._render(html, font_size, extra + balance_css(height))]
+                return first[0]
 
         single = lay_out(height)
         for attempt in range(BALANCE_RETRIES):
