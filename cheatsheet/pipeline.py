@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-from . import drawcache, fitcache, formulas, libraries
+from . import drawcache, emoji, fitcache, formulas, libraries
 from .config import SheetConfig, cache_folder
 from .content import Content, Limits, Section, load_content, select_sections
 from .errors import CheatsheetError, collecting, warn, where
@@ -81,7 +81,7 @@ class SheetHtml:
 
 
 def build_html(config: SheetConfig, markdown: MarkdownRenderer | None = None) -> SheetHtml:
-    formulas.DISK_CACHE = drawcache.DISK_CACHE = cache_folder()
+    formulas.DISK_CACHE = drawcache.DISK_CACHE = emoji.DISK_CACHE = cache_folder()
     content = load_config_content(config)
     sections = chosen_sections(config, content)
     renderer = markdown or MarkdownRenderer(safe=config.safe)
