@@ -711,6 +711,11 @@ def layout_hints(html: str) -> str:
     return "".join(out)
 
 
+# Parsed settings stylesheets kept by a renderer, by text: a watch-mode rebuild lays out
+# again sizes the last build tried.
+SETTINGS_KEPT = 8
+
+
 class Renderer:
     """Holds what can be reused between layouts: fonts, parsed stylesheets, the fetcher."""
 
@@ -726,6 +731,7 @@ class Renderer:
         self._hinted: tuple[str | None, str] = (None, "")  # the last HTML, with layout hints
         self._parsed: tuple[str | None, object] = (None, None)  # the last HTML laid out, parsed
         self._images: dict = {}  # WeasyPrint's images, by URL, for every layout of the build
+        self._settings: dict = {}  # parsed settings stylesheets by text (SETTINGS_KEPT)
         self.font_config = FontConfiguration()
         self.fetcher = make_fetcher(
             allowed_roots, allow_remote=config.allow_remote, emoji_style=theme.emoji_style
@@ -852,10 +858,13 @@ class Renderer:
                 string=html, base_url=str(self.config.project) + os.sep, url_fetcher=self.fetcher
             )
             self._parsed = (html, parsed)
-        settings = CSS(
-            string=settings_css(self.config, font_size, html) + extra_css,
-            font_config=self.font_config,
-        )
+        text = settings_css(self.config, font_size, html) + extra_css
+        settings = self._settings.get(text)
+        if settings is None:
+            settings = CSS(string=text, font_config=self.font_config)
+            if len(self._settings) >= SETTINGS_KEPT:
+                del self._settings[next(iter(self._settings))]  # the oldest
+            self._settings[text] = settings
         document = self._parsed[1].render(
             stylesheets=[*self.stylesheets, settings],
             font_config=self.font_config,
