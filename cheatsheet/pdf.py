@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -870,7 +871,7 @@ class Renderer:
             font_config=self.font_config,
             cache=self._images,
         )
-        tree = _LAST_TREE.pop() if _LAST_TREE else None
+        tree, _TREES.last = getattr(_TREES, "last", None), None
         if len(document.pages) == 1 and tree is not None:
             document._cheatsheet_tree = tree  # for balancing: re-laid out, not re-parsed
         trim_split_code(document)
@@ -922,11 +923,12 @@ class Renderer:
         return single
 
 
-_LAST_TREE: list = []  # (root box, layout context) of the last layout, see keep_box_trees
+# (root box, layout context) of this thread's last layout, see keep_box_trees
+_TREES = threading.local()
 
 
 def keep_box_trees() -> None:
-    """Record the box tree and layout context of each layout (`_LAST_TREE`), so a one-page
+    """Record the box tree and layout context of each layout (`_TREES`), so a one-page
     document can be laid out again with other column heights without building them again
     (WeasyPrint's `layout_document` re-runs on the same tree itself when it repaginates)."""
     from weasyprint import document as weasy_document
@@ -936,7 +938,7 @@ def keep_box_trees() -> None:
     lay_out = weasy_document.layout_document
 
     def layout_document(html, root_box, context, *args, **kwargs):
-        _LAST_TREE[:] = [(root_box, context)]
+        _TREES.last = (root_box, context)
         return lay_out(html, root_box, context, *args, **kwargs)
 
     layout_document.keeps_tree = True  # type: ignore[attr-defined]
