@@ -733,6 +733,7 @@ class Renderer:
         self._parsed: tuple[str | None, object] = (None, None)  # the last HTML laid out, parsed
         self._images: dict = {}  # WeasyPrint's images, by URL, for every layout of the build
         self._settings: dict = {}  # parsed settings stylesheets by text (SETTINGS_KEPT)
+        self.balanced_height: float | None = None  # of a one-page sheet, by balance_last_page
         self.font_config = FontConfiguration()
         self.fetcher = make_fetcher(
             allowed_roots, allow_remote=config.allow_remote, emoji_style=theme.emoji_style
@@ -770,10 +771,20 @@ class Renderer:
         the balanced layout, and the fragment is put back in its place. Left as it is when
         the page is full or when the balanced content would not fit one page. Returns the
         document and whether it changed."""
+        self.balanced_height = None
         try:
             return self._balance_last_page(document, font_size, extra_css)
         finally:
             document._cheatsheet_tree = None  # the box tree of a one-page layout: freed
+
+    def layout_at_height(self, html: str, font_size: float, extra_css: str, height: float):
+        """The sheet laid out with its runs of columns `height` px tall (what balancing a
+        one-page sheet settled on before, `balanced_height`), or None unless that is one
+        page that balancing would accept."""
+        columns = f"main.sheet {{ height: {height:.1f}px; }}\n"  # balance_css, without the class
+        document = self.layout(html, font_size, extra_css + columns)
+        document._cheatsheet_tree = None
+        return document if _fits_one_page(document, self.config.columns) else None
 
     def _balance_last_page(self, document, font_size: float, extra_css: str):
         from weasyprint.document import Page
@@ -830,6 +841,8 @@ class Renderer:
             return document, False
         page_box.children = [new_root, *page_box.children[1:]]
         document.pages[-1] = Page(page_box)
+        if len(document.pages) == 1 and fragment is None:
+            self.balanced_height = round(height, 1)  # as balance_css writes it
         return document, True
 
     def pack(self, document, html: str, font_size: float, extra_css: str = ""):

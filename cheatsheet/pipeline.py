@@ -242,6 +242,7 @@ def _build_sheet(
     renderer = cache.renderer(config, theme, allowed_roots(config, sections))
     extra_css = print_css(config, sheet.meta)
     font_size, layouts = config.font_size, 1
+    balance_key, balanced_at_once = "", None
 
     def layout(size: float, css: str = ""):
         say(f"laying out at {size:g} pt")
@@ -274,7 +275,17 @@ def _build_sheet(
         cache.fitted[config] = (font_size, fitted.used)
         remember_fit(remembered, fitted, config.fit_max)
     else:
-        document = layout(font_size)
+        # A one-page sheet built before from exactly this page: its columns are laid out at
+        # the height balancing settled on then, in one layout instead of two.
+        if config.balance and not config.pack and not config.duplex:
+            balance_key = fitcache.balance_key(
+                fitcache.sheet_key(config, theme.files), html, extra_css, font_size
+            )
+            height = fitcache.load_balance(cache_folder(), balance_key)
+            if height is not None:
+                say(f"laying out at {font_size:g} pt (columns balanced as last time)")
+                balanced_at_once = renderer.layout_at_height(html, font_size, extra_css, height)
+        document = balanced_at_once or layout(font_size)
 
     if config.pack:
         document, html, passes = renderer.pack(document, html, font_size, extra_css)
@@ -294,9 +305,11 @@ def _build_sheet(
             lambda css: layout(font_size, css), document
         )
         layouts += passes
-    if config.balance:
+    if config.balance and not (balanced_at_once is document and not heading_css):
         document, balanced = renderer.balance_last_page(document, font_size, extra_css)
         layouts += balanced
+        if balance_key and not heading_css and renderer.balanced_height:
+            fitcache.store_balance(cache_folder(), balance_key, renderer.balanced_height)
     drop_footer_on_single_page(document)
     identity = f"{html}\n{extra_css}\n{font_size}\n{moved}"
     # The preflight reads the boxes, so it runs first: writing then frees each page's boxes
