@@ -1,4 +1,5 @@
-"""The last fitted font size of each sheet, kept in the user's cache between runs.
+"""The last fitted font size of each sheet, kept in the user's cache between runs (and the
+balanced column height of a one-page sheet, at the end).
 
 Fitting a sheet to its page budget takes 4-6 layouts from scratch, but the answer rarely
 moves between two builds of the same sheet: `fit.fit_font_size` settles in one layout when
@@ -89,3 +90,34 @@ def store(folder: Path | None, key: str, font_size: float, used: float) -> None:
     if path is None:
         return
     cacheentry.write(path, key, {"font_size": font_size, "used": used})
+
+
+# The balanced column height of a one-page sheet (`pdf.Renderer.balance_last_page`), by the
+# exact HTML, extra CSS and size it was found for: the next build of the same notes lays
+# the page out at that height at once instead of twice (seed --no-fit: one layout of two).
+def balance_key(sheet: str, html: str, extra_css: str, font_size: float) -> str:
+    digest = hashlib.sha256(f"balance|{FORMAT}|{sheet}|{font_size!r}|".encode())
+    digest.update(html.encode())
+    digest.update(b"|")
+    digest.update(extra_css.encode())
+    return digest.hexdigest()
+
+
+def _balance_path(folder: Path | None, key: str) -> Path | None:
+    return None if folder is None else folder / "balance" / f"{key[:32]}.json"
+
+
+def load_balance(folder: Path | None, key: str) -> float | None:
+    """The column height (px) balancing settled on for exactly this page, or None."""
+    path = _balance_path(folder, key)
+    data = cacheentry.read(path, key) if path is not None else None
+    height = data.get("height") if data is not None else None
+    if not isinstance(height, int | float) or isinstance(height, bool) or not 0 < height < 1e5:
+        return None
+    return float(height)
+
+
+def store_balance(folder: Path | None, key: str, height: float) -> None:
+    path = _balance_path(folder, key)
+    if path is not None:
+        cacheentry.write(path, key, {"height": round(height, 1)})
