@@ -32,9 +32,14 @@ import math
 import re
 import unicodedata
 
-# A code line (`_code_lines` in markdown.py): flat token spans and bare text, nothing nested.
-# Each alternative starts with a different character, so the pattern cannot backtrack.
-_LINE = re.compile(r'(<span class="cl[^"]*">)((?:<span class="[^"]*">[^<]*</span>|[^<])*)</span>')
+# A code line (`_code_lines` in markdown.py): flat token spans and bare text, nothing nested
+# but the `hll` span around a highlighted line (`hl_lines="3"`), which once left that line
+# without break rules (`send(args)  #` / `the one network call`). Each alternative starts
+# with a different character, so the pattern cannot backtrack.
+_LINE = re.compile(
+    r'(<span class="cl[^"]*">(<span class="hll">)?)'
+    r'((?:<span class="[^"]*">[^<]*</span>|[^<])*)((?(2)</span>)</span>)'
+)
 _PIECE = re.compile(r'<span class="([^"]*)">([^<]*)</span>|([^<]+)')
 _COMMENT_CLASSES = {"c", "c1", "cm", "ch", "cs", "cd"}
 # A comment in a block Pygments did not lex (or lexed as text): `#` or `//` after a space.
@@ -149,9 +154,12 @@ def _line_breaks(text: str, comment: int) -> list[int]:
             marker = len(rest) - len(rest.lstrip("#/ "))  # `# `, `// `
             word = rest[marker:].split(" ", 1)[0]
             glue_until = comment + marker + len(word)
+    # a comment marker, or a `#` or `//` the lexer took for something else, stays with the
+    # word after it (`send(args)  #` / `the one network call`)
+    glued = {m.end() for m in _LONE_MARKER.finditer(text, first)}
     breaks = []
     for p in range(first + 1, min(end, keep_from)):
-        if end - p < TAIL or comment < p <= glue_until:
+        if end - p < TAIL or comment < p <= glue_until or p in glued:
             continue
         a, b = text[p - 1], text[p]
         if b == " ":
@@ -159,6 +167,10 @@ def _line_breaks(text: str, comment: int) -> list[int]:
         if a == " " or _may_break_at(text, p):
             breaks.append(p)
     return _with_last_resorts(text, breaks, first, end, comment)
+
+
+# A marker that stands alone between spaces: `#`, `//`, `--`, `;`.
+_LONE_MARKER = re.compile(r"(?<![^ ])(?:#|//|--|;) +(?=[^ ])")
 
 
 def _with_last_resorts(
@@ -212,6 +224,14 @@ def _emit(pieces: list[tuple[str | None, str]], start: int, stop: int, starts: l
     return "".join(out)
 
 
+def _crosses_a_token(starts: list[int], start: int, stop: int) -> bool:
+    """Does a token (an inline box) start inside text[start:stop]? WeasyPrint breaks a line
+    at such a box boundary when nothing in the line can break (`price:=2` / `.5`, Pygments'
+    console lexer giving `2` its own span), so a run spanning tokens is kept whole too."""
+    index = bisect.bisect_right(starts, start)
+    return index < len(starts) and starts[index] < stop
+
+
 def wrap_line(content: str) -> str:
     """A code line's HTML with its break rules: `<wbr>` where a line may wrap between
     tokens, `<span class="nobr">` (`white-space: pre`, base.css) around runs that must not break
@@ -238,8 +258,10 @@ def wrap_line(content: str) -> str:
             out.append("<wbr>")
         core = text[start:core_stop]
         body = _emit(pieces, start, core_stop, starts)
-        if _needs_nowrap(core.lstrip(" ")) and core_stop - start <= MAX_GLUED + TAIL:
-            lead = len(core) - len(core.lstrip(" "))
+        lead = len(core) - len(core.lstrip(" "))
+        if (
+            _needs_nowrap(core[lead:]) or _crosses_a_token(starts, start + lead, core_stop)
+        ) and core_stop - start <= MAX_GLUED + TAIL:
             body = _emit(pieces, start, start + lead, starts) + (
                 f'<span class="nobr">{_emit(pieces, start + lead, core_stop, starts)}</span>'
             )
@@ -249,7 +271,7 @@ def wrap_line(content: str) -> str:
 
 def break_opportunities(code_html: str) -> str:
     """Each code line with the break rules a person would follow (`wrap_line`)."""
-    return _LINE.sub(lambda m: m.group(1) + wrap_line(m.group(2)) + "</span>", code_html)
+    return _LINE.sub(lambda m: m.group(1) + wrap_line(m.group(3)) + m.group(4), code_html)
 
 
 _BLOCK = re.compile(r'<div class="([^"]*\bhighlight\b[^"]*)"><pre\b')

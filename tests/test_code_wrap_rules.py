@@ -37,8 +37,18 @@ PYTHON = {
     "print([-0.4489, -0.1441, 0.2])": ["-0.4489,", "-0.1441,"],
     "torch.unsqueeze(x, -1).shape": ["-1).shape"],
 }
+# Pygments' console lexer gives `2` of `2.5` its own span and WeasyPrint broke the line at
+# that box boundary (`price:=2.` / `5`); the bash lexer splits an address the same way.
+CONSOLE = {
+    "rq PUT /items/7 price:=2.5": ["price:=2.5"],
+    "docker run -p 127.0.0.1:8080:80": ["127.0.0.1:8080:80"],
+    "ping -c 3 192.168.10.254": ["192.168.10.254"],
+    "pip install torch==2.1.0": ["torch==2.1.0"],
+}
 COMMENTS = ["# 정수 리스트", "# ענף חדש", "# базовый образ"]
 LONG_COMMENT = "# keep the first word with its mark"
+# a `//` that the TOML lexer does not take for a comment keeps its first word too
+FOREIGN_COMMENT = "// keep the first word with its mark"
 
 
 def _block(language: str, lines: list[str]) -> str:
@@ -56,7 +66,19 @@ def printed(tmp_path_factory) -> tuple[list[str], str, list[str]]:
     bash += [f"{_prefix(w)}  {comment}" for comment in COMMENTS for w in PREFIXES]
     bash += [f"{_prefix(w)}  {LONG_COMMENT}" for w in PREFIXES]
     python = [f"{'x' * (w - 4)} = {fragment}" for fragment in PYTHON for w in PREFIXES]
-    source = "## Code\n\n" + _block("bash", bash) + "\n" + _block("python", python)
+    console = [f"$ {_prefix(w - 2)} {fragment}" for fragment in CONSOLE for w in PREFIXES]
+    toml = [f"{'x' * (w - 4)} = 1  {FOREIGN_COMMENT}" for w in PREFIXES]
+    # highlighted lines (`hl_lines`) are wrapped in one more span; they once got no rules
+    marked = [f"{'x' * (w - 4)} = 1  {LONG_COMMENT}" for w in PREFIXES]
+    source = "## Code\n\n" + "\n".join(
+        [
+            _block("bash", bash),
+            _block("python", python),
+            _block("console", console),
+            _block("toml", toml),
+            _block(f'python hl_lines="1-{len(marked)}"', marked),
+        ]
+    )
     tmp_path = tmp_path_factory.mktemp("wrap")
     pdf = build(
         tmp_path,
@@ -76,13 +98,13 @@ def printed(tmp_path_factory) -> tuple[list[str], str, list[str]]:
         text = "".join(page.get_textpage().get_text_range() for page in document)
     finally:
         document.close()
-    return lines, text, bash + python
+    return lines, text, bash + python + console + toml + marked
 
 
 def test_protected_tokens_are_never_split(printed):
     lines, _, _ = printed
     assert len(lines) > 2 * len(PREFIXES) * (len(BASH) + len(PYTHON)), "the lines did not wrap"
-    fragments = {**BASH, **PYTHON}
+    fragments = {**BASH, **PYTHON, **CONSOLE}
     for fragment, tokens in fragments.items():
         for token in tokens:
             whole = sum(line.count(token) for line in lines)
@@ -112,7 +134,9 @@ def test_comments_keep_their_mark_and_short_comments_stay_whole(printed):
             has = [word in line or word[::-1] in line for word in (first, second)]
             assert has[0] == has[1], (first, second, line)
     assert sum("리스트" in line for line in lines) == len(PREFIXES)
-    assert sum("# keep" in line for line in lines) == len(PREFIXES)
+    assert sum("# keep" in line for line in lines) == 2 * len(PREFIXES)
+    assert sum("// keep" in line for line in lines) == len(PREFIXES)
+    assert not any(line.endswith((" #", " //")) for line in lines if line.isascii())
 
 
 def test_copied_text_is_the_source(printed):
