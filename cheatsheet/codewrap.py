@@ -3,13 +3,17 @@
 Break opportunities: a person wraps a code line at its spaces and after an opening bracket
 or a comma; never before closing punctuation (no continuation line holding
 only `):`), never inside a number, a flag (`--no-cache-dir`), a short path or an address,
-never after a sign (`-1`), and never leaves the last few characters (`2` of `limit=2`) on a
-line of their own; a comment's `#` stays with its first word and a short comment wraps
-whole; Korean words stay whole. Two things stand in the way. WeasyPrint cannot wrap a word
-that spans several inline boxes (Kozea/WeasyPrint#1614), so a break between Pygments' token
-spans needs an explicit `<wbr>`. And inside a run of text it follows Unicode line breaking
-(UAX #14), which breaks after a hyphen-minus or a slash, between Hangul syllables and so on:
-runs that hold such a character and must not break are set in `<span class="nobr">`
+never after a sign (`-1`), never before `=` or `=>`, never after a bracket opened in a string
+(`"[`) or one that closes a few characters on (`{1,3}`), and never leaves the last few
+characters (`2` of `limit=2`) on a line of their own; a comment's `#` (or a lone `#`, `//`,
+`--`, `;` the lexer did not take for a comment) stays with its first word and a short
+comment wraps whole; Korean words stay whole. Two things stand in the way. WeasyPrint cannot
+wrap a word that spans several inline boxes (Kozea/WeasyPrint#1614), so a break between
+Pygments' token spans needs an explicit `<wbr>`; yet when nothing on a line can break, it
+breaks at a box boundary (`price:=2.` / `5`, the console lexer giving `2` a span of its own).
+And inside a run of text it follows Unicode line breaking (UAX #14), which breaks after a
+hyphen-minus or a slash, between Hangul syllables and so on. Runs that hold such a character
+or span several tokens, and must not break, are set in `<span class="nobr">`
 (`white-space: pre`: no wrapping, spaces kept). Neither changes the text, so code copied
 from the PDF is the source. Past MAX_GLUED characters without a break, a dot, slash or the
 like becomes a break point too; `overflow-wrap: anywhere` (base.css) stays as the last resort
@@ -89,18 +93,43 @@ def _may_break_at(text: str, p: int) -> bool:
     if _is_cjk(a) or _is_cjk(b):
         return not (_is_hangul(a) or _is_hangul(b))
     if a in _OPENING:
-        # `$(`, `${`, `@(`: shell substitutions stay whole, and so do `([`
-        return b not in _OPENING and (p < 2 or text[p - 2] not in "$@")
+        # `$(`, `${`, `@(`: shell substitutions stay whole, and so do `([`, a bracket opened
+        # in a string (`"[` / `valid-email]"`, `'{` / `print $1}'`) and a short group
+        # (`{` / `1,3}`, `[` / `0]`)
+        return (
+            b not in _OPENING
+            and (p < 2 or text[p - 2] not in "$@\"'`")
+            and not _short_group(text, p)
+        )
     if a in _BREAK_AFTER:
         return b not in _OPERATOR and not (a == "," and _digit_at(text, p - 2) and b.isdigit())
     return False
+
+
+def _short_group(text: str, p: int) -> bool:
+    """Does the bracket before `text[p]` close within SHORT_GROUP characters, no space?"""
+    close = _CLOSE_OF[text[p - 1]]
+    for index in range(p, min(p + SHORT_GROUP + 1, len(text))):
+        if text[index] == close:
+            return True
+        if text[index] == " " or text[index] in _OPENING:
+            return False
+    return False
+
+
+SHORT_GROUP = 5
+_CLOSE_OF = {"(": ")", "[": "]", "{": "}"}
 
 
 def _may_break_as_last_resort_at(text: str, p: int) -> bool:
     """Inside a long run (a dotted name, a path, a URL): after a dot, slash or the like,
     never inside a number (`10.0.0.1`, `0/24`), never after a sign (`-1`) or inside `--`."""
     a, b = text[p - 1], text[p]
-    if b in _CLOSING or a not in _LAST_RESORT_AFTER or b in "/-":
+    if a == ":" and b == "/" and text[p + 1 : p + 2] != "/":
+        return True  # `/dev/bus/usb:` / `/dev/bus/usb`, not `:/` / `dev`
+    if b in _CLOSING or a not in _LAST_RESORT_AFTER or b in "/-*":
+        return False
+    if a == "/" and text[p - 2 : p - 1] == ":":
         return False
     if a in "./:" and _digit_at(text, p - 2) and b.isdigit():
         return False
@@ -123,6 +152,7 @@ def _may_break(before: str, after: str) -> bool:
 # opening bracket becomes a break point too (numbers and closing punctuation never do). A
 # run still longer is left to `overflow-wrap: anywhere` (base.css), the last resort.
 MAX_GLUED = 20
+RUN_END = 3
 
 
 def _comment_start(pieces: list[tuple[str | None, str]], text: str) -> int:
@@ -164,6 +194,8 @@ def _line_breaks(text: str, comment: int) -> list[int]:
         a, b = text[p - 1], text[p]
         if b == " ":
             continue
+        if a == " " and b == "=" and text[p + 1 : p + 2] in _AFTER_EQUALS:
+            continue  # `= "rq" }`, `=> port`: the line breaks after the operator instead
         if a == " " or _may_break_at(text, p):
             breaks.append(p)
     return _with_last_resorts(text, breaks, first, end, comment)
@@ -171,12 +203,14 @@ def _line_breaks(text: str, comment: int) -> list[int]:
 
 # A marker that stands alone between spaces: `#`, `//`, `--`, `;`.
 _LONE_MARKER = re.compile(r"(?<![^ ])(?:#|//|--|;) +(?=[^ ])")
+# What follows a leading `=` in an operator that a line never starts with: `=`, `==`, `=>`.
+_AFTER_EQUALS = {" ", "=", ">", ""}
 
 
 def _with_last_resorts(
     text: str, breaks: list[int], first: int, end: int, comment: int
 ) -> list[int]:
-    """Break points inside runs longer than MAX_GLUED (not in comments)."""
+    """Break points inside words longer than MAX_GLUED (not in comments)."""
     bounds = [first, *breaks, end]
     result = []
     for start, stop in itertools.pairwise(bounds):
@@ -184,15 +218,19 @@ def _with_last_resorts(
             result.append(start)
         if stop - start <= MAX_GLUED or 0 <= comment <= start:
             continue
-        for p in range(start + 1, stop):
-            if (
-                end - p >= TAIL
-                and text[p - 1] != " "
-                and text[p] != " "
-                and _may_break_as_last_resort_at(text, p)
-            ):
-                result.append(p)
+        # a word, not the whole segment: one kept together over its spaces (`"User-Agent" =
+        # "rq" }`) is no long word; and never fewer than RUN_END characters of the word on
+        # either side (`lists/` / `*`, `secrets:` / `ro`)
+        for word in _WORD.finditer(text, start, stop):
+            if word.end() - word.start() <= MAX_GLUED:
+                continue
+            for p in range(word.start() + RUN_END, word.end() - RUN_END + 1):
+                if end - p >= TAIL and _may_break_as_last_resort_at(text, p):
+                    result.append(p)
     return result
+
+
+_WORD = re.compile(r"[^ ]+")
 
 
 def _needs_nowrap(core: str) -> bool:

@@ -45,6 +45,8 @@ CONSOLE = {
     "ping -c 3 192.168.10.254": ["192.168.10.254"],
     "pip install torch==2.1.0": ["torch==2.1.0"],
 }
+# a line never starts with `=` (`headers = { "User-Agent"` / `= "rq" }`)
+TOML = {'headers = { "User-Agent" = "rq" }': ['"User-Agent"', '"rq"']}
 COMMENTS = ["# 정수 리스트", "# ענף חדש", "# базовый образ"]
 LONG_COMMENT = "# keep the first word with its mark"
 # a `//` that the TOML lexer does not take for a comment keeps its first word too
@@ -68,6 +70,7 @@ def printed(tmp_path_factory) -> tuple[list[str], str, list[str]]:
     python = [f"{'x' * (w - 4)} = {fragment}" for fragment in PYTHON for w in PREFIXES]
     console = [f"$ {_prefix(w - 2)} {fragment}" for fragment in CONSOLE for w in PREFIXES]
     toml = [f"{'x' * (w - 4)} = 1  {FOREIGN_COMMENT}" for w in PREFIXES]
+    toml += [f"{'x' * (w - 10)} = 1 {fragment}" for fragment in TOML for w in PREFIXES]
     # highlighted lines (`hl_lines`) are wrapped in one more span; they once got no rules
     marked = [f"{'x' * (w - 4)} = 1  {LONG_COMMENT}" for w in PREFIXES]
     source = "## Code\n\n" + "\n".join(
@@ -104,7 +107,7 @@ def printed(tmp_path_factory) -> tuple[list[str], str, list[str]]:
 def test_protected_tokens_are_never_split(printed):
     lines, _, _ = printed
     assert len(lines) > 2 * len(PREFIXES) * (len(BASH) + len(PYTHON)), "the lines did not wrap"
-    fragments = {**BASH, **PYTHON, **CONSOLE}
+    fragments = {**BASH, **PYTHON, **CONSOLE, **TOML}
     for fragment, tokens in fragments.items():
         for token in tokens:
             whole = sum(line.count(token) for line in lines)
@@ -259,3 +262,27 @@ def test_wrapping_a_long_line_is_linear():
     with cpu_bound(5):
         wrapped = codewrap.wrap_line(content)
     assert re.sub(r"<[^>]+>", "", wrapped) == "a=" * 50_000
+
+
+def _wraps(line: str) -> list[str]:
+    """Where a line may wrap, as the text before each break."""
+    return [line[:p] for p in codewrap._line_breaks(line, -1)]
+
+
+def test_break_rules_found_in_the_corpus():
+    """Breaks a person would not make, found by benchmarks/wrap_scan.py in the corpus."""
+    # a bracket opened inside a string, a short group: `"[` / `valid-email]"`, `{` / `1,3}`
+    assert _wraps('git config --global user.email "[valid-email]"')[-1].endswith("email ")
+    regex = 'grep -E "([0-9]{1,3}\\.){3}[0-9]{1,3}" | grep -v 127.0.0.1 | awk'
+    assert not any(before.endswith("{") for before in _wraps(regex))
+    # a line never starts with `=` or `=>`: it breaks after the operator
+    for line in ('headers = { "User-Agent" = "rq" }', "config.vm.network :host => port, :g"):
+        assert not any(line[len(before) :].startswith("=") for before in _wraps(line))
+    # a long path breaks after `:`, never `:/` / `dev`; no run leaves 1-2 characters
+    usb = "docker run -it --privileged -v /dev/bus/usb:/dev/bus/usb debian bash"
+    assert usb[: usb.index(":/") + 1] in _wraps(usb)
+    assert not any(before.endswith(":/") for before in _wraps(usb))
+    secrets = "docker run -v $(pwd)/secrets:/secrets:ro debian"
+    assert not any(before.endswith("secrets:/secrets:") for before in _wraps(secrets))
+    # a marker the lexer did not take for a comment stays with its first word
+    assert "x = y  // " not in _wraps("x = y  // a comment here that is long")
