@@ -93,12 +93,12 @@ def _may_break_at(text: str, p: int) -> bool:
     if _is_cjk(a) or _is_cjk(b):
         return not (_is_hangul(a) or _is_hangul(b))
     if a in _OPENING:
-        # `$(`, `${`, `@(`: shell substitutions stay whole, and so do `([`, a bracket opened
+        # `$(`, `${`, `@(`: shell substitutions stay whole, and so do `([`, `{{(`, a bracket opened
         # in a string (`"[` / `valid-email]"`, `'{` / `print $1}'`) and a short group
         # (`{` / `1,3}`, `[` / `0]`)
         return (
             b not in _OPENING
-            and (p < 2 or text[p - 2] not in "$@\"'`")
+            and (p < 2 or text[p - 2] not in "$@\"'`([{")
             and not _short_group(text, p)
         )
     if a in _BREAK_AFTER:
@@ -194,7 +194,7 @@ def _line_breaks(text: str, comment: int) -> list[int]:
         a, b = text[p - 1], text[p]
         if b == " ":
             continue
-        if a == " " and b == "=" and text[p + 1 : p + 2] in _AFTER_EQUALS:
+        if a == " " and text[p : p + 2] in _EQUALS:
             continue  # `= "rq" }`, `=> port`: the line breaks after the operator instead
         if a == " " or _may_break_at(text, p):
             breaks.append(p)
@@ -203,8 +203,8 @@ def _line_breaks(text: str, comment: int) -> list[int]:
 
 # A marker that stands alone between spaces: `#`, `//`, `--`, `;`.
 _LONE_MARKER = re.compile(r"(?<![^ ])(?:#|//|--|;) +(?=[^ ])")
-# What follows a leading `=` in an operator that a line never starts with: `=`, `==`, `=>`.
-_AFTER_EQUALS = {" ", "=", ">", ""}
+# The start of an operator a line never starts with: `=`, `==`, `=>`, `:=`.
+_EQUALS = {"= ", "==", "=>", "=", ":="}
 
 
 def _with_last_resorts(
@@ -262,6 +262,12 @@ def _emit(pieces: list[tuple[str | None, str]], start: int, stop: int, starts: l
     return "".join(out)
 
 
+# Unicode line breaking never breaks before these, even after a space (UAX #14 rule LB13):
+# `rm -rf /var/lib/apt/lists/* /tmp/* /var/tmp/*` could not wrap before a path, nor
+# `sh ./run.sh` before `./`, nor Ruby's `:host`; a break there needs an explicit `<wbr>`.
+_NO_BREAK_AFTER_SPACE = set("/.!?:")
+
+
 def _crosses_a_token(starts: list[int], start: int, stop: int) -> bool:
     """Does a token (an inline box) start inside text[start:stop]? WeasyPrint breaks a line
     at such a box boundary when nothing in the line can break (`price:=2` / `.5`, Pygments'
@@ -292,7 +298,7 @@ def wrap_line(content: str) -> str:
     out = []
     for start, stop in itertools.pairwise(bounds):
         core_stop = start + len(text[start:stop].rstrip(" "))
-        if start > 0 and text[start - 1] != " ":
+        if start > 0 and (text[start - 1] != " " or text[start] in _NO_BREAK_AFTER_SPACE):
             out.append("<wbr>")
         core = text[start:core_stop]
         body = _emit(pieces, start, core_stop, starts)

@@ -32,6 +32,13 @@ BASH = {
     "pip install --no-cache-dir flask": ["--no-cache-dir"],
     "rq GET https://api.example.org/items?limit=2": ["items?limit=2"],
     "rq POST /items name=pen price:=2.5": ["name=pen", "price:=2.5"],
+    # no break before `/` or `./`, even after a space (UAX #14), but a `<wbr>`
+    "rm -rf /var/lib/apt/lists/* /tmp/* /var/tmp/* /var/cache/apt/* /root/.cache/*": [
+        "/var/lib/apt/lists/*",
+        "/var/tmp/*",
+        "/root/.cache/*",
+    ],
+    "sh ./configure --prefix=/usr/local": ["./configure", "--prefix=/usr/local"],
 }
 PYTHON = {
     "print([-0.4489, -0.1441, 0.2])": ["-0.4489,", "-0.1441,"],
@@ -101,11 +108,11 @@ def printed(tmp_path_factory) -> tuple[list[str], str, list[str]]:
         text = "".join(page.get_textpage().get_text_range() for page in document)
     finally:
         document.close()
-    return lines, text, bash + python + console + toml + marked
+    return lines, text, bash + python + console + toml + marked, drawn
 
 
 def test_protected_tokens_are_never_split(printed):
-    lines, _, _ = printed
+    lines, *_ = printed
     assert len(lines) > 2 * len(PREFIXES) * (len(BASH) + len(PYTHON)), "the lines did not wrap"
     fragments = {**BASH, **PYTHON, **CONSOLE, **TOML}
     for fragment, tokens in fragments.items():
@@ -116,7 +123,7 @@ def test_protected_tokens_are_never_split(printed):
 
 
 def test_no_continuation_line_is_a_lone_short_token(printed):
-    lines, _, _ = printed
+    lines, *_ = printed
     code = [line for line in lines if line not in ("Code", "sheet") and not line.isdigit()]
     for line in code:
         assert line not in ("):", ")", ",", ":", "),", "$", "#"), line
@@ -125,11 +132,24 @@ def test_no_continuation_line_is_a_lone_short_token(printed):
         assert not line.endswith((" $", " -")) and (rtl or not line.endswith(" #")), line
         # a long URL may break after a slash; a short path (`/bin/bash`) never
         assert not line.endswith("/") or "https://" in line, line
-        assert not line.startswith((")", ",", ".", ":", "=")), line
+        assert not line.startswith((")", ",", ":", "=")), line
+        assert not re.match(r"\.(?!\.?/)", line), line  # `./configure` may start a line
+
+
+def test_no_code_line_runs_past_its_column(printed):
+    """Paths after a space could not wrap (no break before `/`), so a continuation line of
+    `/tmp/* /var/tmp/*` ran past the column."""
+    *_, drawn = printed
+    pitch = COLUMN_PT + 3.5 * 72 / 25.4  # a column and its gap
+    left = 6 * 72 / 25.4
+    for glyph in drawn:
+        if glyph.font and "Mono" in glyph.font:
+            column = int((glyph.box[0] - left) // pitch)
+            assert glyph.box[2] <= left + column * pitch + COLUMN_PT + 0.5, glyph
 
 
 def test_comments_keep_their_mark_and_short_comments_stay_whole(printed):
-    lines, _, _ = printed
+    lines, *_ = printed
     pairs = [("정수", "리스트"), ("ענף", "חדש"), ("базовый", "образ")]
     for first, second in pairs:
         for line in lines:
@@ -144,7 +164,7 @@ def test_comments_keep_their_mark_and_short_comments_stay_whole(printed):
 
 def test_copied_text_is_the_source(printed):
     """No invisible character is added: a wrapped line copies back as the source line."""
-    _, text, source = printed
+    _, text, source, _ = printed
     assert "\u200b" not in text and "\u00ad" not in text and "\u2060" not in text
     flat = re.sub(r"\s", "", text.replace("continued", ""))  # the label of a split block
     for line in source:
@@ -286,3 +306,15 @@ def test_break_rules_found_in_the_corpus():
     assert not any(before.endswith("secrets:/secrets:") for before in _wraps(secrets))
     # a marker the lexer did not take for a comment stays with its first word
     assert "x = y  // " not in _wraps("x = y  // a comment here that is long")
+    # nested opening brackets stay whole (`{{(` / `index`); a line never starts with `:=`
+    template = "docker inspect -f '{{range $p}} {{(index $conf 0).HostPort}} {{end}}' x"
+    assert not any(before.endswith("{{(") for before in _wraps(template))
+    walrus = "if (match := pattern.search(line)) is not None and more"
+    assert not any(walrus[len(before) :].startswith(":=") for before in _wraps(walrus))
+
+
+def test_a_path_after_a_space_gets_an_explicit_break():
+    """Unicode line breaking never breaks before `/`, `.`, `!`, `?` or `:`, even after a
+    space: the break rules' own break there is written as `<wbr>`."""
+    html = codewrap.wrap_line("rm -rf /var/lib/apt/lists/* /tmp/* ./build !x :host and more")
+    assert html.count(" <wbr>") == 5, html
