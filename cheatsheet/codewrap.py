@@ -125,11 +125,11 @@ def _may_break_as_last_resort_at(text: str, p: int) -> bool:
     """Inside a long run (a dotted name, a path, a URL): after a dot, slash or the like,
     never inside a number (`10.0.0.1`, `0/24`), never after a sign (`-1`) or inside `--`."""
     a, b = text[p - 1], text[p]
-    if a == ":" and b == "/" and text[p + 1 : p + 2] != "/":
-        return True  # `/dev/bus/usb:` / `/dev/bus/usb`, not `:/` / `dev`
+    if a in ":=" and b == "/" and text[p + 1 : p + 2] != "/":
+        return True  # `/dev/bus/usb:` / `/dev/bus/usb`, not `:/` / `dev`; `--device=` too
     if b in _CLOSING or a not in _LAST_RESORT_AFTER or b in "/-*":
         return False
-    if a == "/" and text[p - 2 : p - 1] == ":":
+    if a == "/" and text[p - 2 : p - 1] in ":=":
         return False
     if a in "./:" and _digit_at(text, p - 2) and b.isdigit():
         return False
@@ -222,12 +222,31 @@ def _with_last_resorts(
         # "rq" }`) is no long word; and never fewer than RUN_END characters of the word on
         # either side (`lists/` / `*`, `secrets:` / `ro`)
         for word in _WORD.finditer(text, start, stop):
-            if word.end() - word.start() <= MAX_GLUED:
-                continue
-            for p in range(word.start() + RUN_END, word.end() - RUN_END + 1):
-                if end - p >= TAIL and _may_break_as_last_resort_at(text, p):
-                    result.append(p)
+            if word.end() - word.start() > MAX_GLUED:
+                result.extend(_breaks_in_word(text, word.start(), word.end(), end))
     return result
+
+
+def _breaks_in_word(text: str, start: int, stop: int, end: int) -> list[int]:
+    """Last-resort breaks inside a long word, by rank: after `:`, `=`, `?`, `&` or a name's
+    `(` first; after a dot, slash or hyphen only inside a part still longer than MAX_GLUED
+    (`--device=` / `/dev/ttyUSB0`, `/dev/bus/usb:` / `/dev/bus/usb`, not `/dev/` / `bus/`)."""
+    candidates = [
+        p
+        for p in range(start + RUN_END, stop - RUN_END + 1)
+        if end - p >= TAIL and _may_break_as_last_resort_at(text, p)
+    ]
+    strong = [p for p in candidates if text[p - 1] not in _WEAK]
+    result = []
+    for lo, hi in itertools.pairwise([start, *strong, stop]):
+        if lo > start:
+            result.append(lo)
+        if hi - lo > MAX_GLUED:
+            result.extend(p for p in candidates if lo < p < hi and text[p - 1] in _WEAK)
+    return result
+
+
+_WEAK = set("./-")
 
 
 _WORD = re.compile(r"[^ ]+")

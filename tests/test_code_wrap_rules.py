@@ -302,6 +302,11 @@ def test_break_rules_found_in_the_corpus():
     usb = "docker run -it --privileged -v /dev/bus/usb:/dev/bus/usb debian bash"
     assert usb[: usb.index(":/") + 1] in _wraps(usb)
     assert not any(before.endswith(":/") for before in _wraps(usb))
+    # inside a long word, `:` and `=` rank before a slash: `/dev/` / `bus/usb:` at 9 pt and
+    # `--device=/dev/` / `ttyUSB0` at 11 pt are gone
+    assert [before[-4:] for before in _wraps(usb)][-3:] == [" -v ", "usb:", "usb "]
+    device = "docker run -it --device=/dev/ttyUSB0 debian bash"
+    assert [before[-5:] for before in _wraps(device)][-2:] == ["vice=", "USB0 "]
     secrets = "docker run -v $(pwd)/secrets:/secrets:ro debian"
     assert not any(before.endswith("secrets:/secrets:") for before in _wraps(secrets))
     # a marker the lexer did not take for a comment stays with its first word
