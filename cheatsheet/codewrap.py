@@ -131,6 +131,8 @@ def _may_break_as_last_resort_at(text: str, p: int) -> bool:
         return False
     if a == "/" and text[p - 2 : p - 1] in ":=":
         return False
+    if a == "." and text[p - 2 : p - 1] in "{[(\"'` ":
+        return False  # a name's leading dot stays with it: `{{.Server` / `.[0]`
     if a in "./:" and _digit_at(text, p - 2) and b.isdigit():
         return False
     if a == "-":
@@ -254,12 +256,20 @@ _WORD = re.compile(r"[^ ]+")
 
 def _needs_nowrap(core: str) -> bool:
     """Could Unicode line breaking break inside this run where our rules do not?"""
-    return len(core) > 1 and any(
-        char == " "
-        or char in _RISKY
-        or (ord(char) >= 0x1100 and (_is_cjk(char) or _is_hangul(char)))
-        for char in core
+    return len(core) > 1 and (
+        any(
+            char == " "
+            or char in _RISKY
+            or (ord(char) >= 0x1100 and (_is_cjk(char) or _is_hangul(char)))
+            for char in core
+        )
+        or _IS_BEFORE_DIGIT.search(core) is not None
     )
+
+
+# UAX #14 breaks between `:`, `.`, `,` or `;` and a digit when no digit comes before
+# (`ubuntu:` / `14.04`, `x.` / `5`); inside a number (`2.5`) it does not.
+_IS_BEFORE_DIGIT = re.compile(r"[^\d\s][.:,;]\d")
 
 
 def _emit(pieces: list[tuple[str | None, str]], start: int, stop: int, starts: list[int]) -> str:

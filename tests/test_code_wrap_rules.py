@@ -39,6 +39,9 @@ BASH = {
         "/root/.cache/*",
     ],
     "sh ./configure --prefix=/usr/local": ["./configure", "--prefix=/usr/local"],
+    # UAX #14 breaks between `:` and a digit after a letter; a leading dot keeps its name
+    "docker run -m 300M ubuntu:14.04 /bin/bash": ["ubuntu:14.04"],
+    "docker version --format '{{.Server.Version}}'": ["{{.Server"],
 }
 PYTHON = {
     "print([-0.4489, -0.1441, 0.2])": ["-0.4489,", "-0.1441,"],
