@@ -42,7 +42,7 @@ _NUMBER = re.compile(
 )
 _FLAG = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")
 _SCHEME = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://")
-_PATH = re.compile(r"(?<![\w.:/])(?:~|\.{1,2})?/[\w.@~-]+(?:/[\w.@~-]+)*/?")
+_PATH = re.compile(r"(?<![\w./])(?:~|\.{1,2})?/[\w.@~-]+(?:/[\w.@~-]+)*/?")
 _LONE_MARKER = re.compile(r"(?:^|\s)(?:#|//)$")
 MAX_PATH = 20
 
