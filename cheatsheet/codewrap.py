@@ -3,13 +3,17 @@
 Break opportunities: a person wraps a code line at its spaces and after an opening bracket
 or a comma; never before closing punctuation (no continuation line holding
 only `):`), never inside a number, a flag (`--no-cache-dir`), a short path or an address,
-never after a sign (`-1`), and never leaves the last few characters (`2` of `limit=2`) on a
-line of their own; a comment's `#` stays with its first word and a short comment wraps
-whole; Korean words stay whole. Two things stand in the way. WeasyPrint cannot wrap a word
-that spans several inline boxes (Kozea/WeasyPrint#1614), so a break between Pygments' token
-spans needs an explicit `<wbr>`. And inside a run of text it follows Unicode line breaking
-(UAX #14), which breaks after a hyphen-minus or a slash, between Hangul syllables and so on:
-runs that hold such a character and must not break are set in `<span class="nobr">`
+never after a sign (`-1`), never before `=` or `=>`, never after a bracket opened in a string
+(`"[`) or one that closes a few characters on (`{1,3}`), and never leaves the last few
+characters (`2` of `limit=2`) on a line of their own; a comment's `#` (or a lone `#`, `//`,
+`--`, `;` the lexer did not take for a comment) stays with its first word and a short
+comment wraps whole; Korean words stay whole. Two things stand in the way. WeasyPrint cannot
+wrap a word that spans several inline boxes (Kozea/WeasyPrint#1614), so a break between
+Pygments' token spans needs an explicit `<wbr>`; yet when nothing on a line can break, it
+breaks at a box boundary (`price:=2.` / `5`, the console lexer giving `2` a span of its own).
+And inside a run of text it follows Unicode line breaking (UAX #14), which breaks after a
+hyphen-minus or a slash, between Hangul syllables and so on. Runs that hold such a character
+or span several tokens, and must not break, are set in `<span class="nobr">`
 (`white-space: pre`: no wrapping, spaces kept). Neither changes the text, so code copied
 from the PDF is the source. Past MAX_GLUED characters without a break, a dot, slash or the
 like becomes a break point too; `overflow-wrap: anywhere` (base.css) stays as the last resort
@@ -32,9 +36,14 @@ import math
 import re
 import unicodedata
 
-# A code line (`_code_lines` in markdown.py): flat token spans and bare text, nothing nested.
-# Each alternative starts with a different character, so the pattern cannot backtrack.
-_LINE = re.compile(r'(<span class="cl[^"]*">)((?:<span class="[^"]*">[^<]*</span>|[^<])*)</span>')
+# A code line (`_code_lines` in markdown.py): flat token spans and bare text, nothing nested
+# but the `hll` span around a highlighted line (`hl_lines="3"`), which once left that line
+# without break rules (`send(args)  #` / `the one network call`). Each alternative starts
+# with a different character, so the pattern cannot backtrack.
+_LINE = re.compile(
+    r'(<span class="cl[^"]*">(<span class="hll">)?)'
+    r'((?:<span class="[^"]*">[^<]*</span>|[^<])*)((?(2)</span>)</span>)'
+)
 _PIECE = re.compile(r'<span class="([^"]*)">([^<]*)</span>|([^<]+)')
 _COMMENT_CLASSES = {"c", "c1", "cm", "ch", "cs", "cd"}
 # A comment in a block Pygments did not lex (or lexed as text): `#` or `//` after a space.
@@ -84,19 +93,46 @@ def _may_break_at(text: str, p: int) -> bool:
     if _is_cjk(a) or _is_cjk(b):
         return not (_is_hangul(a) or _is_hangul(b))
     if a in _OPENING:
-        # `$(`, `${`, `@(`: shell substitutions stay whole, and so do `([`
-        return b not in _OPENING and (p < 2 or text[p - 2] not in "$@")
+        # `$(`, `${`, `@(`: shell substitutions stay whole, and so do `([`, `{{(`, a bracket opened
+        # in a string (`"[` / `valid-email]"`, `'{` / `print $1}'`) and a short group
+        # (`{` / `1,3}`, `[` / `0]`)
+        return (
+            b not in _OPENING
+            and (p < 2 or text[p - 2] not in "$@\"'`([{")
+            and not _short_group(text, p)
+        )
     if a in _BREAK_AFTER:
         return b not in _OPERATOR and not (a == "," and _digit_at(text, p - 2) and b.isdigit())
     return False
+
+
+def _short_group(text: str, p: int) -> bool:
+    """Does the bracket before `text[p]` close within SHORT_GROUP characters, no space?"""
+    close = _CLOSE_OF[text[p - 1]]
+    for index in range(p, min(p + SHORT_GROUP + 1, len(text))):
+        if text[index] == close:
+            return True
+        if text[index] == " " or text[index] in _OPENING:
+            return False
+    return False
+
+
+SHORT_GROUP = 5
+_CLOSE_OF = {"(": ")", "[": "]", "{": "}"}
 
 
 def _may_break_as_last_resort_at(text: str, p: int) -> bool:
     """Inside a long run (a dotted name, a path, a URL): after a dot, slash or the like,
     never inside a number (`10.0.0.1`, `0/24`), never after a sign (`-1`) or inside `--`."""
     a, b = text[p - 1], text[p]
-    if b in _CLOSING or a not in _LAST_RESORT_AFTER or b in "/-":
+    if a in ":=" and b == "/" and text[p + 1 : p + 2] != "/":
+        return True  # `/dev/bus/usb:` / `/dev/bus/usb`, not `:/` / `dev`; `--device=` too
+    if b in _CLOSING or a not in _LAST_RESORT_AFTER or b in "/-*":
         return False
+    if a == "/" and text[p - 2 : p - 1] in ":=":
+        return False
+    if a == "." and text[p - 2 : p - 1] in "{[(\"'` ":
+        return False  # a name's leading dot stays with it: `{{.Server` / `.[0]`
     if a in "./:" and _digit_at(text, p - 2) and b.isdigit():
         return False
     if a == "-":
@@ -118,6 +154,7 @@ def _may_break(before: str, after: str) -> bool:
 # opening bracket becomes a break point too (numbers and closing punctuation never do). A
 # run still longer is left to `overflow-wrap: anywhere` (base.css), the last resort.
 MAX_GLUED = 20
+RUN_END = 3
 
 
 def _comment_start(pieces: list[tuple[str | None, str]], text: str) -> int:
@@ -149,22 +186,33 @@ def _line_breaks(text: str, comment: int) -> list[int]:
             marker = len(rest) - len(rest.lstrip("#/ "))  # `# `, `// `
             word = rest[marker:].split(" ", 1)[0]
             glue_until = comment + marker + len(word)
+    # a comment marker, or a `#` or `//` the lexer took for something else, stays with the
+    # word after it (`send(args)  #` / `the one network call`)
+    glued = {m.end() for m in _LONE_MARKER.finditer(text, first)}
     breaks = []
     for p in range(first + 1, min(end, keep_from)):
-        if end - p < TAIL or comment < p <= glue_until:
+        if end - p < TAIL or comment < p <= glue_until or p in glued:
             continue
         a, b = text[p - 1], text[p]
         if b == " ":
             continue
+        if a == " " and text[p : p + 2] in _EQUALS:
+            continue  # `= "rq" }`, `=> port`: the line breaks after the operator instead
         if a == " " or _may_break_at(text, p):
             breaks.append(p)
     return _with_last_resorts(text, breaks, first, end, comment)
 
 
+# A marker that stands alone between spaces: `#`, `//`, `--`, `;`.
+_LONE_MARKER = re.compile(r"(?<![^ ])(?:#|//|--|;) +(?=[^ ])")
+# The start of an operator a line never starts with: `=`, `==`, `=>`, `:=`.
+_EQUALS = {"= ", "==", "=>", "=", ":="}
+
+
 def _with_last_resorts(
     text: str, breaks: list[int], first: int, end: int, comment: int
 ) -> list[int]:
-    """Break points inside runs longer than MAX_GLUED (not in comments)."""
+    """Break points inside words longer than MAX_GLUED (not in comments)."""
     bounds = [first, *breaks, end]
     result = []
     for start, stop in itertools.pairwise(bounds):
@@ -172,25 +220,56 @@ def _with_last_resorts(
             result.append(start)
         if stop - start <= MAX_GLUED or 0 <= comment <= start:
             continue
-        for p in range(start + 1, stop):
-            if (
-                end - p >= TAIL
-                and text[p - 1] != " "
-                and text[p] != " "
-                and _may_break_as_last_resort_at(text, p)
-            ):
-                result.append(p)
+        # a word, not the whole segment: one kept together over its spaces (`"User-Agent" =
+        # "rq" }`) is no long word; and never fewer than RUN_END characters of the word on
+        # either side (`lists/` / `*`, `secrets:` / `ro`)
+        for word in _WORD.finditer(text, start, stop):
+            if word.end() - word.start() > MAX_GLUED:
+                result.extend(_breaks_in_word(text, word.start(), word.end(), end))
     return result
+
+
+def _breaks_in_word(text: str, start: int, stop: int, end: int) -> list[int]:
+    """Last-resort breaks inside a long word, by rank: after `:`, `=`, `?`, `&` or a name's
+    `(` first; after a dot, slash or hyphen only inside a part still longer than MAX_GLUED
+    (`--device=` / `/dev/ttyUSB0`, `/dev/bus/usb:` / `/dev/bus/usb`, not `/dev/` / `bus/`)."""
+    candidates = [
+        p
+        for p in range(start + RUN_END, stop - RUN_END + 1)
+        if end - p >= TAIL and _may_break_as_last_resort_at(text, p)
+    ]
+    strong = [p for p in candidates if text[p - 1] not in _WEAK]
+    result = []
+    for lo, hi in itertools.pairwise([start, *strong, stop]):
+        if lo > start:
+            result.append(lo)
+        if hi - lo > MAX_GLUED:
+            result.extend(p for p in candidates if lo < p < hi and text[p - 1] in _WEAK)
+    return result
+
+
+_WEAK = set("./-")
+
+
+_WORD = re.compile(r"[^ ]+")
 
 
 def _needs_nowrap(core: str) -> bool:
     """Could Unicode line breaking break inside this run where our rules do not?"""
-    return len(core) > 1 and any(
-        char == " "
-        or char in _RISKY
-        or (ord(char) >= 0x1100 and (_is_cjk(char) or _is_hangul(char)))
-        for char in core
+    return len(core) > 1 and (
+        any(
+            char == " "
+            or char in _RISKY
+            or (ord(char) >= 0x1100 and (_is_cjk(char) or _is_hangul(char)))
+            for char in core
+        )
+        or _IS_BEFORE_DIGIT.search(core) is not None
     )
+
+
+# UAX #14 breaks between `:`, `.`, `,` or `;` and a digit when no digit comes before
+# (`ubuntu:` / `14.04`, `x.` / `5`); inside a number (`2.5`) it does not.
+_IS_BEFORE_DIGIT = re.compile(r"[^\d\s][.:,;]\d")
 
 
 def _emit(pieces: list[tuple[str | None, str]], start: int, stop: int, starts: list[int]) -> str:
@@ -210,6 +289,20 @@ def _emit(pieces: list[tuple[str | None, str]], start: int, stop: int, starts: l
         escaped = html_module.escape(plain[lo - offset : hi - offset], quote=False)
         out.append(escaped if cls is None else f'<span class="{cls}">{escaped}</span>')
     return "".join(out)
+
+
+# Unicode line breaking never breaks before these, even after a space (UAX #14 rule LB13):
+# `rm -rf /var/lib/apt/lists/* /tmp/* /var/tmp/*` could not wrap before a path, nor
+# `sh ./run.sh` before `./`, nor Ruby's `:host`; a break there needs an explicit `<wbr>`.
+_NO_BREAK_AFTER_SPACE = set("/.!?:")
+
+
+def _crosses_a_token(starts: list[int], start: int, stop: int) -> bool:
+    """Does a token (an inline box) start inside text[start:stop]? WeasyPrint breaks a line
+    at such a box boundary when nothing in the line can break (`price:=2` / `.5`, Pygments'
+    console lexer giving `2` its own span), so a run spanning tokens is kept whole too."""
+    index = bisect.bisect_right(starts, start)
+    return index < len(starts) and starts[index] < stop
 
 
 def wrap_line(content: str) -> str:
@@ -234,12 +327,14 @@ def wrap_line(content: str) -> str:
     out = []
     for start, stop in itertools.pairwise(bounds):
         core_stop = start + len(text[start:stop].rstrip(" "))
-        if start > 0 and text[start - 1] != " ":
+        if start > 0 and (text[start - 1] != " " or text[start] in _NO_BREAK_AFTER_SPACE):
             out.append("<wbr>")
         core = text[start:core_stop]
         body = _emit(pieces, start, core_stop, starts)
-        if _needs_nowrap(core.lstrip(" ")) and core_stop - start <= MAX_GLUED + TAIL:
-            lead = len(core) - len(core.lstrip(" "))
+        lead = len(core) - len(core.lstrip(" "))
+        if (
+            _needs_nowrap(core[lead:]) or _crosses_a_token(starts, start + lead, core_stop)
+        ) and core_stop - start <= MAX_GLUED + TAIL:
             body = _emit(pieces, start, start + lead, starts) + (
                 f'<span class="nobr">{_emit(pieces, start + lead, core_stop, starts)}</span>'
             )
@@ -249,7 +344,7 @@ def wrap_line(content: str) -> str:
 
 def break_opportunities(code_html: str) -> str:
     """Each code line with the break rules a person would follow (`wrap_line`)."""
-    return _LINE.sub(lambda m: m.group(1) + wrap_line(m.group(2)) + "</span>", code_html)
+    return _LINE.sub(lambda m: m.group(1) + wrap_line(m.group(3)) + m.group(4), code_html)
 
 
 _BLOCK = re.compile(r'<div class="([^"]*\bhighlight\b[^"]*)"><pre\b')

@@ -32,13 +32,35 @@ BASH = {
     "pip install --no-cache-dir flask": ["--no-cache-dir"],
     "rq GET https://api.example.org/items?limit=2": ["items?limit=2"],
     "rq POST /items name=pen price:=2.5": ["name=pen", "price:=2.5"],
+    # no break before `/` or `./`, even after a space (UAX #14), but a `<wbr>`
+    "rm -rf /var/lib/apt/lists/* /tmp/* /var/tmp/* /var/cache/apt/* /root/.cache/*": [
+        "/var/lib/apt/lists/*",
+        "/var/tmp/*",
+        "/root/.cache/*",
+    ],
+    "sh ./configure --prefix=/usr/local": ["./configure", "--prefix=/usr/local"],
+    # UAX #14 breaks between `:` and a digit after a letter; a leading dot keeps its name
+    "docker run -m 300M ubuntu:14.04 /bin/bash": ["ubuntu:14.04"],
+    "docker version --format '{{.Server.Version}}'": ["{{.Server"],
 }
 PYTHON = {
     "print([-0.4489, -0.1441, 0.2])": ["-0.4489,", "-0.1441,"],
     "torch.unsqueeze(x, -1).shape": ["-1).shape"],
 }
+# Pygments' console lexer gives `2` of `2.5` its own span and WeasyPrint broke the line at
+# that box boundary (`price:=2.` / `5`); the bash lexer splits an address the same way.
+CONSOLE = {
+    "rq PUT /items/7 price:=2.5": ["price:=2.5"],
+    "docker run -p 127.0.0.1:8080:80": ["127.0.0.1:8080:80"],
+    "ping -c 3 192.168.10.254": ["192.168.10.254"],
+    "pip install torch==2.1.0": ["torch==2.1.0"],
+}
+# a line never starts with `=` (`headers = { "User-Agent"` / `= "rq" }`)
+TOML = {'headers = { "User-Agent" = "rq" }': ['"User-Agent"', '"rq"']}
 COMMENTS = ["# 정수 리스트", "# ענף חדש", "# базовый образ"]
 LONG_COMMENT = "# keep the first word with its mark"
+# a `//` that the TOML lexer does not take for a comment keeps its first word too
+FOREIGN_COMMENT = "// keep the first word with its mark"
 
 
 def _block(language: str, lines: list[str]) -> str:
@@ -56,7 +78,20 @@ def printed(tmp_path_factory) -> tuple[list[str], str, list[str]]:
     bash += [f"{_prefix(w)}  {comment}" for comment in COMMENTS for w in PREFIXES]
     bash += [f"{_prefix(w)}  {LONG_COMMENT}" for w in PREFIXES]
     python = [f"{'x' * (w - 4)} = {fragment}" for fragment in PYTHON for w in PREFIXES]
-    source = "## Code\n\n" + _block("bash", bash) + "\n" + _block("python", python)
+    console = [f"$ {_prefix(w - 2)} {fragment}" for fragment in CONSOLE for w in PREFIXES]
+    toml = [f"{'x' * (w - 4)} = 1  {FOREIGN_COMMENT}" for w in PREFIXES]
+    toml += [f"{'x' * (w - 10)} = 1 {fragment}" for fragment in TOML for w in PREFIXES]
+    # highlighted lines (`hl_lines`) are wrapped in one more span; they once got no rules
+    marked = [f"{'x' * (w - 4)} = 1  {LONG_COMMENT}" for w in PREFIXES]
+    source = "## Code\n\n" + "\n".join(
+        [
+            _block("bash", bash),
+            _block("python", python),
+            _block("console", console),
+            _block("toml", toml),
+            _block(f'python hl_lines="1-{len(marked)}"', marked),
+        ]
+    )
     tmp_path = tmp_path_factory.mktemp("wrap")
     pdf = build(
         tmp_path,
@@ -76,13 +111,13 @@ def printed(tmp_path_factory) -> tuple[list[str], str, list[str]]:
         text = "".join(page.get_textpage().get_text_range() for page in document)
     finally:
         document.close()
-    return lines, text, bash + python
+    return lines, text, bash + python + console + toml + marked, drawn
 
 
 def test_protected_tokens_are_never_split(printed):
-    lines, _, _ = printed
+    lines, *_ = printed
     assert len(lines) > 2 * len(PREFIXES) * (len(BASH) + len(PYTHON)), "the lines did not wrap"
-    fragments = {**BASH, **PYTHON}
+    fragments = {**BASH, **PYTHON, **CONSOLE, **TOML}
     for fragment, tokens in fragments.items():
         for token in tokens:
             whole = sum(line.count(token) for line in lines)
@@ -91,7 +126,7 @@ def test_protected_tokens_are_never_split(printed):
 
 
 def test_no_continuation_line_is_a_lone_short_token(printed):
-    lines, _, _ = printed
+    lines, *_ = printed
     code = [line for line in lines if line not in ("Code", "sheet") and not line.isdigit()]
     for line in code:
         assert line not in ("):", ")", ",", ":", "),", "$", "#"), line
@@ -100,11 +135,24 @@ def test_no_continuation_line_is_a_lone_short_token(printed):
         assert not line.endswith((" $", " -")) and (rtl or not line.endswith(" #")), line
         # a long URL may break after a slash; a short path (`/bin/bash`) never
         assert not line.endswith("/") or "https://" in line, line
-        assert not line.startswith((")", ",", ".", ":", "=")), line
+        assert not line.startswith((")", ",", ":", "=")), line
+        assert not re.match(r"\.(?!\.?/)", line), line  # `./configure` may start a line
+
+
+def test_no_code_line_runs_past_its_column(printed):
+    """Paths after a space could not wrap (no break before `/`), so a continuation line of
+    `/tmp/* /var/tmp/*` ran past the column."""
+    *_, drawn = printed
+    pitch = COLUMN_PT + 3.5 * 72 / 25.4  # a column and its gap
+    left = 6 * 72 / 25.4
+    for glyph in drawn:
+        if glyph.font and "Mono" in glyph.font:
+            column = int((glyph.box[0] - left) // pitch)
+            assert glyph.box[2] <= left + column * pitch + COLUMN_PT + 0.5, glyph
 
 
 def test_comments_keep_their_mark_and_short_comments_stay_whole(printed):
-    lines, _, _ = printed
+    lines, *_ = printed
     pairs = [("정수", "리스트"), ("ענף", "חדש"), ("базовый", "образ")]
     for first, second in pairs:
         for line in lines:
@@ -112,12 +160,14 @@ def test_comments_keep_their_mark_and_short_comments_stay_whole(printed):
             has = [word in line or word[::-1] in line for word in (first, second)]
             assert has[0] == has[1], (first, second, line)
     assert sum("리스트" in line for line in lines) == len(PREFIXES)
-    assert sum("# keep" in line for line in lines) == len(PREFIXES)
+    assert sum("# keep" in line for line in lines) == 2 * len(PREFIXES)
+    assert sum("// keep" in line for line in lines) == len(PREFIXES)
+    assert not any(line.endswith((" #", " //")) for line in lines if line.isascii())
 
 
 def test_copied_text_is_the_source(printed):
     """No invisible character is added: a wrapped line copies back as the source line."""
-    _, text, source = printed
+    _, text, source, _ = printed
     assert "\u200b" not in text and "\u00ad" not in text and "\u2060" not in text
     flat = re.sub(r"\s", "", text.replace("continued", ""))  # the label of a split block
     for line in source:
@@ -235,3 +285,44 @@ def test_wrapping_a_long_line_is_linear():
     with cpu_bound(5):
         wrapped = codewrap.wrap_line(content)
     assert re.sub(r"<[^>]+>", "", wrapped) == "a=" * 50_000
+
+
+def _wraps(line: str) -> list[str]:
+    """Where a line may wrap, as the text before each break."""
+    return [line[:p] for p in codewrap._line_breaks(line, -1)]
+
+
+def test_break_rules_found_in_the_corpus():
+    """Breaks a person would not make, found by benchmarks/wrap_scan.py in the corpus."""
+    # a bracket opened inside a string, a short group: `"[` / `valid-email]"`, `{` / `1,3}`
+    assert _wraps('git config --global user.email "[valid-email]"')[-1].endswith("email ")
+    regex = 'grep -E "([0-9]{1,3}\\.){3}[0-9]{1,3}" | grep -v 127.0.0.1 | awk'
+    assert not any(before.endswith("{") for before in _wraps(regex))
+    # a line never starts with `=` or `=>`: it breaks after the operator
+    for line in ('headers = { "User-Agent" = "rq" }', "config.vm.network :host => port, :g"):
+        assert not any(line[len(before) :].startswith("=") for before in _wraps(line))
+    # a long path breaks after `:`, never `:/` / `dev`; no run leaves 1-2 characters
+    usb = "docker run -it --privileged -v /dev/bus/usb:/dev/bus/usb debian bash"
+    assert usb[: usb.index(":/") + 1] in _wraps(usb)
+    assert not any(before.endswith(":/") for before in _wraps(usb))
+    # inside a long word, `:` and `=` rank before a slash: `/dev/` / `bus/usb:` at 9 pt and
+    # `--device=/dev/` / `ttyUSB0` at 11 pt are gone
+    assert [before[-4:] for before in _wraps(usb)][-3:] == [" -v ", "usb:", "usb "]
+    device = "docker run -it --device=/dev/ttyUSB0 debian bash"
+    assert [before[-5:] for before in _wraps(device)][-2:] == ["vice=", "USB0 "]
+    secrets = "docker run -v $(pwd)/secrets:/secrets:ro debian"
+    assert not any(before.endswith("secrets:/secrets:") for before in _wraps(secrets))
+    # a marker the lexer did not take for a comment stays with its first word
+    assert "x = y  // " not in _wraps("x = y  // a comment here that is long")
+    # nested opening brackets stay whole (`{{(` / `index`); a line never starts with `:=`
+    template = "docker inspect -f '{{range $p}} {{(index $conf 0).HostPort}} {{end}}' x"
+    assert not any(before.endswith("{{(") for before in _wraps(template))
+    walrus = "if (match := pattern.search(line)) is not None and more"
+    assert not any(walrus[len(before) :].startswith(":=") for before in _wraps(walrus))
+
+
+def test_a_path_after_a_space_gets_an_explicit_break():
+    """Unicode line breaking never breaks before `/`, `.`, `!`, `?` or `:`, even after a
+    space: the break rules' own break there is written as `<wbr>`."""
+    html = codewrap.wrap_line("rm -rf /var/lib/apt/lists/* /tmp/* ./build !x :host and more")
+    assert html.count(" <wbr>") == 5, html
