@@ -558,3 +558,46 @@ def test_subheadings_stand_above_bold_labels(tmp_path):
     # The h3 capital is at least 10 % taller, and heavier than the SemiBold label.
     assert heading.box[3] - heading.box[1] >= 1.1 * (label.box[3] - label.box[1])
     assert "Bold" in heading.font and "Semi-Bold" in label.font
+
+
+HIGHLIGHTED = """\
+# Highlighted lines
+
+## Code
+
+```python hl_lines="2"
+import requests
+response = requests.get(url)
+x = 1
+```
+"""
+
+
+@pytest.mark.parametrize("theme", ["default", "ink"])
+def test_a_highlighted_line_is_marked_from_its_first_character(tmp_path, theme):
+    """`hl_lines`: the default theme's band starts at or before the line's first glyph (it
+    began 1.6ch inside the line, behind "sp" of "response"); the ink theme's bar sits left
+    of the first glyph, never across it."""
+    pdf = build(tmp_path, HIGHLIGHTED, "--theme", theme, "--font-size", "11", "--no-fit")
+    drawn = glyphs(pdf)
+    text = "".join(g.char for g in drawn)
+    first = drawn[text.index("response")]
+    scale = 4
+    page = pdfium.PdfDocument(str(pdf))[0]
+    image = page.render(scale=scale).to_pil().convert("RGB")
+    left, bottom, _, top = first.box
+    row = round((page.get_height() - (bottom + top) / 2) * scale)
+
+    def pixel(x_pt: float) -> tuple[int, int, int]:
+        return image.getpixel((round(x_pt * scale), row))
+
+    if theme == "default":
+        yellow = [pixel(left - d) for d in (0.3, 1.0)]
+        assert all(r > 230 and g > 220 and b < 200 for r, g, b in yellow), yellow
+    else:
+        # The bar is between the pre's own border (6 pt left of the text) and the text, with
+        # white between it and the first glyph.
+        bar = [sum(pixel(left - x / scale)) for x in range(4, round(5.5 * scale))]
+        gap = [sum(pixel(left - x / scale)) for x in range(2, 4)]
+        assert min(bar) < 200, "no bar left of the highlighted line"
+        assert min(gap) > 600, "the bar touches the line's first glyph"
