@@ -28,12 +28,10 @@ TARGET_WORST_COLUMN = 0.15
 
 
 def measure(path: Path | None, font_size: float | None, out: Path, pack: bool = False) -> dict:
-    """Build one sheet in-process and read the laid-out pages of its final document."""
+    """Build one sheet in-process and read the column fill of its final layout."""
     sys.path.insert(0, str(ROOT))
     from cheatsheet.config import load_project
-    from cheatsheet.pdf import Renderer
     from cheatsheet.pipeline import build_sheet
-    from cheatsheet.preflight import column_fills
 
     overrides: dict = {"output": str(out)}
     if path is not None:
@@ -41,22 +39,12 @@ def measure(path: Path | None, font_size: float | None, out: Path, pack: bool = 
     if pack:
         overrides["pack"] = True
     config = load_project(ROOT, None, overrides).sheets([load_project(ROOT).base.name])[0]
-    documents = []
-    original = Renderer.layout
-
-    def keep(self, *args, **kwargs):
-        documents.append(original(self, *args, **kwargs))
-        return documents[-1]
-
-    Renderer.layout = keep  # type: ignore[method-assign]
     started = time.process_time()
-    try:
-        result = build_sheet(config)
-    finally:
-        Renderer.layout = original  # type: ignore[method-assign]
+    result = build_sheet(config)
     cpu = time.process_time() - started
-    document = next(d for d in reversed(documents) if len(d.pages) == result.pages)
-    full = [column_fills(page) for page in document.pages[:-1]]
+    # The preflight measures the final layout before writing (which frees each page's boxes
+    # once drawn); its per-column fill is the report's `column_fill`.
+    full = result.report.column_fill[:-1]
     empties = [1 - f for page in full for f in page]
     report = result.report
     return {
