@@ -64,8 +64,28 @@ _LAST_RESORT_AFTER = set("./?:-=&(")
 _RISKY = set("-/}!?+$%\\|~")
 # The last few characters of a line never make a continuation line of their own.
 TAIL = 8
-# A trailing comment this short wraps as a whole; a longer one keeps `#` with its first word.
+# A trailing comment this short (in cells: a CJK character is two) wraps as a whole; a longer
+# one keeps `#` with its first word.
 SHORT_COMMENT = 20
+# CJK punctuation a line never starts with, and brackets it never ends with (kinsoku).
+_CJK_NO_START = set("、。，．：；！？）」』】〕》〉〗〙〛ー・…‥％")
+_CJK_NO_END = set("（「『【〔《〈〖〘〚")
+
+
+def _cells(text: str) -> int:
+    """Monospace cells: a wide (CJK) character takes two."""
+    return len(text) + sum(unicodedata.east_asian_width(char) in "WF" for char in text)
+
+
+def _first_word(text: str) -> str:
+    """A comment's first word: up to a space, or to the first CJK character (a CJK sentence
+    has no spaces, and its first character is its first word)."""
+    for index, char in enumerate(text):
+        if char == " ":
+            return text[:index]
+        if _is_cjk(char):
+            return text[: index or 1]
+    return text
 
 
 def _is_cjk(char: str) -> bool:
@@ -88,7 +108,7 @@ def _may_break_at(text: str, p: int) -> bool:
     after an opening bracket or a comma, between CJK characters; never before
     closing punctuation, after a sign or inside a number."""
     a, b = text[p - 1], text[p]
-    if b in _CLOSING:
+    if b in _CLOSING or b in _CJK_NO_START or a in _CJK_NO_END:
         return False
     if _is_cjk(a) or _is_cjk(b):
         return not (_is_hangul(a) or _is_hangul(b))
@@ -179,12 +199,12 @@ def _line_breaks(text: str, comment: int) -> list[int]:
     keep_from = n  # no break inside a short comment; `#` stays with its first word
     glue_until = -1
     if comment >= 0:
-        if end - comment <= SHORT_COMMENT:
+        if _cells(text[comment:end]) <= SHORT_COMMENT:
             keep_from = comment + 1
         else:
             rest = text[comment:]
             marker = len(rest) - len(rest.lstrip("#/ "))  # `# `, `// `
-            word = rest[marker:].split(" ", 1)[0]
+            word = _first_word(rest[marker:])
             glue_until = comment + marker + len(word)
     # a comment marker, or a `#` or `//` the lexer took for something else, stays with the
     # word after it (`send(args)  #` / `the one network call`)

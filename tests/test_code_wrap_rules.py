@@ -58,6 +58,9 @@ CONSOLE = {
 # a line never starts with `=` (`headers = { "User-Agent"` / `= "rq" }`)
 TOML = {'headers = { "User-Agent" = "rq" }': ['"User-Agent"', '"rq"']}
 COMMENTS = ["# 정수 리스트", "# ענף חדש", "# базовый образ"]
+# A CJK comment has no spaces: its "first word" kept with `#` was the whole sentence, which ran
+# past the column (quickref-pytorch-zh); and a line never starts with `，`.
+CJK_COMMENT = "# squeeze不加参数，默认去除所有为1的维度"
 LONG_COMMENT = "# keep the first word with its mark"
 # a `//` that the TOML lexer does not take for a comment keeps its first word too
 FOREIGN_COMMENT = "// keep the first word with its mark"
@@ -163,6 +166,7 @@ def test_comments_keep_their_mark_and_short_comments_stay_whole(printed):
     assert sum("# keep" in line for line in lines) == 2 * len(PREFIXES)
     assert sum("// keep" in line for line in lines) == len(PREFIXES)
     assert not any(line.endswith((" #", " //")) for line in lines if line.isascii())
+    assert not any(line.lstrip("│| ").startswith(("，", "、", "。")) for line in lines)
 
 
 def test_copied_text_is_the_source(printed):
@@ -326,3 +330,17 @@ def test_a_path_after_a_space_gets_an_explicit_break():
     space: the break rules' own break there is written as `<wbr>`."""
     html = codewrap.wrap_line("rm -rf /var/lib/apt/lists/* /tmp/* ./build !x :host and more")
     assert html.count(" <wbr>") == 5, html
+
+
+def test_a_cjk_comment_wraps_inside_its_column(tmp_path):
+    """quickref-pytorch-zh at 11 pt: `# squeeze不加参数，…` had its whole sentence glued to
+    the `#` as its "first word" and ran 2.5 characters past the column into the gutter."""
+    source = "## Code\n\n" + _block("python", [">>> x.squeeze().shape", CJK_COMMENT * 2])
+    pdf = build(tmp_path, source, "--no-fit", "--font-size", "11", "--columns", "4")
+    drawn = [g for g in glyphs(pdf) if g.char.strip()]
+    code = [g for g in drawn if "Mono" in g.font]
+    right = 6 * 72 / 25.4 + COLUMN_PT  # the first column's right edge
+    assert len(code) > 40 and max(g.box[2] for g in code) <= right + 0.5
+    lines = lines_of(drawn)
+    assert sum("维度" in line for line in lines) == 2, lines
+    assert not any(line.lstrip("│| ").startswith(("，", "、", "。")) for line in lines), lines
