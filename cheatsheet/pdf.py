@@ -657,7 +657,15 @@ LEAD_FOLLOWERS = (
 # follows, a 3-4 line bold definition left up to 6 lines empty at a column foot
 # (cs229-probability-ja: 1.5 % -> 5 % empty).
 LEAD_MAX_CHARS = 90
-LONE_BOLD = re.compile(r"\s*<(strong|b)>[^<]*</\1>\s*:?\s*")
+# Bold text alone in its paragraph, emoji included (inside the bold or after it, glued by
+# `glue_line_final_emoji`): "**How do we use clicks as training data? 🚀**" is a question that
+# heads its answer. Every alternative starts differently after `<`: linear.
+_EMOJI_TAIL = r'<span class="emoji-tail">[^<]*<img class="emoji"[^>]*></span>'
+LONE_BOLD = re.compile(
+    r'\s*<(strong|b)>(?:[^<]|<img class="emoji"[^>]*>|<span class="emoji-tail">|</span>)*'
+    rf"</\1>\s*(?:{_EMOJI_TAIL}\s*)?:?\s*"
+)
+_TAGS = re.compile(r"<[^>]*>")
 # A space, any invisible joiners (a stray U+200D or U+FE0F before an emoji image is a break
 # opportunity of its own), an emoji image, then the end of the text or of a line.
 EMOJI_AT_LINE_END = re.compile(
@@ -742,7 +750,7 @@ def layout_hints(html: str) -> str:
             break
         inner = html[start + 3 : end]
         after = html[end + 4 : end + 64].lstrip()
-        if LONE_BOLD.fullmatch(inner) is not None and len(inner) <= LEAD_MAX_CHARS:
+        if LONE_BOLD.fullmatch(inner) is not None and len(_TAGS.sub("", inner)) <= LEAD_MAX_CHARS:
             tag = '<p class="lead">'
         elif inner.rstrip().endswith(":") and after.startswith(LEAD_FOLLOWERS):
             tag = '<p class="lead intro">'

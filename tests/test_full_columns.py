@@ -61,6 +61,19 @@ def test_hints_mark_pseudo_headings_and_breaks():
     assert html.count('<div class="break-column"></div>') == 2
 
 
+def test_a_bold_question_ending_in_an_emoji_is_a_pseudo_heading():
+    """ds-interviews-theory: "**How can we use clicks data ...? 🚀**" was left at a column
+    foot with its answer in the next column: the emoji image made it not "only bold text"."""
+    rocket = '<img class="emoji" src="emoji:1F680" alt="r">'
+    inside = layout_hints(f"<p><strong>How can we use clicks? {rocket}</strong></p><p>A</p>")
+    after = layout_hints(f"<p><strong>How can we use clicks?</strong> {rocket}</p><p>A</p>")
+    longer = layout_hints(f"<p><strong>{'word ' * 19} {rocket}</strong></p><p>A</p>")
+    mixed = layout_hints(f"<p><strong>Bold</strong> then text {rocket}</p><p>A</p>")
+    assert inside.startswith('<p class="lead">') and after.startswith('<p class="lead">')
+    assert longer.startswith("<p><strong>")  # 95 characters of text: a statement in bold
+    assert mixed.startswith("<p><strong>")
+
+
 def test_emoji_at_the_end_of_a_line_is_tied_to_its_word():
     html = layout_hints('<p>ship it <img class="emoji" src="emoji:1F680" alt="r"></p>')
     assert 'it<span class="emoji-tail">\u00a0<img class="emoji"' in html
