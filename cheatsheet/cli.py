@@ -26,7 +26,16 @@ from pathlib import Path
 
 from . import __version__
 from .config import CONFIG_NAME, load_project
-from .errors import EXIT_INPUT, EXIT_INTERNAL, CheatsheetError, format_diagnostics, warn, where
+from .errors import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    CheatsheetError,
+    clear_interrupt,
+    format_diagnostics,
+    note_interrupt,
+    warn,
+    where,
+)
 from .options import GROUPS, OPTIONS, Option, OptionError, markdown_table
 from .pipeline import BuildResult, build_sheet, chosen_sections, load_config_content
 
@@ -706,20 +715,26 @@ def init(folder: Path) -> int:
 
 
 def _terminate(signum: int, frame: object) -> None:
-    """Turn SIGTERM into an exception so temporary files are removed on the way out."""
+    """Turn SIGTERM and Ctrl-C into an exception so temporary files are removed on the way
+    out, and latch it: the writer checks the latch before replacing an output, in case
+    something on the way (WeasyPrint catches BaseException while drawing an SVG) swallowed
+    the exception."""
+    note_interrupt()
     raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
 def _sigterm_handled() -> Iterator[None]:
-    previous = None
+    previous: dict[int, object] = {}
+    clear_interrupt()
     with contextlib.suppress(ValueError):  # only possible in the main thread
-        previous = signal.signal(signal.SIGTERM, _terminate)
+        for number in (signal.SIGTERM, signal.SIGINT):
+            previous[number] = signal.signal(number, _terminate)
     try:
         yield
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -184,3 +184,30 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     if close:
         return f"did you mean '{close[0]}'? (known: {listing})"
     return f"known: {listing}" if options else "none are defined"
+
+
+# -- interrupts -------------------------------------------------------------------------------
+# Ctrl-C and SIGTERM raise KeyboardInterrupt wherever the build is, and code that catches
+# BaseException (WeasyPrint's SVG drawing) or runs in a finaliser (where Python prints the
+# exception and drops it) can swallow it. The CLI's handlers also set this latch, and every
+# output checks it before the rename that replaces the previous file, so a build that was
+# told to stop never writes, whatever swallowed the exception.
+_interrupted = False
+
+
+def note_interrupt() -> None:
+    """Record that the process was told to stop (called from a signal handler)."""
+    global _interrupted
+    _interrupted = True
+
+
+def clear_interrupt() -> None:
+    """A new run in this process (a library caller, the tests) starts with no interrupt."""
+    global _interrupted
+    _interrupted = False
+
+
+def stop_if_interrupted() -> None:
+    """Raise KeyboardInterrupt if an interrupt arrived, even one something swallowed."""
+    if _interrupted:
+        raise KeyboardInterrupt

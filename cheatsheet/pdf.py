@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .config import SheetConfig
-from .errors import CheatsheetError
+from .errors import CheatsheetError, stop_if_interrupted
 from .page import Theme
 from .sandbox import make_fetcher
 from .sheetcss import (  # noqa: F401 - settings_css, FULL_COLUMNS_CSS: used by export, tests
@@ -1164,6 +1164,7 @@ def write_atomically(
         with handle:
             write(handle)
         os.chmod(temp, 0o644)
+        stop_if_interrupted()  # a swallowed Ctrl-C or SIGTERM must not replace the old file
         os.replace(temp, path)
     except OSError as exc:
         raise CheatsheetError(

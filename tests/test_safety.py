@@ -247,6 +247,35 @@ def test_disk_full_keeps_the_old_pdf(tmp_path, monkeypatch):
     assert sorted(p.name for p in (project / "output").iterdir()) == [default_pdf(project).name]
 
 
+def test_a_swallowed_interrupt_still_leaves_the_old_pdf(tmp_path, monkeypatch):
+    """WeasyPrint catches BaseException while drawing an SVG, and Python drops an exception
+    raised in a finaliser: a Ctrl-C that lands there once let the build write and exit 0
+    (test_killed_build_leaves_the_old_pdf[SIGINT], once in CI). The signal handler latches
+    the interrupt and the writer checks it before replacing the old file."""
+    from weasyprint.document import Document
+
+    from cheatsheet import cli
+
+    project = make_project(tmp_path, {"content/a.md": "## A\n\nfine\n"})
+    assert cli.main(["-C", str(project), "-q"]) == 0
+    good = default_pdf(project).read_bytes()
+    (project / "content/a.md").write_text("## A\n\nchanged\n")
+    write = Document.write_pdf
+
+    def interrupted_then_swallowed(self, *args, **kwargs):
+        with contextlib.suppress(KeyboardInterrupt):
+            cli._terminate(signal.SIGINT, None)
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(Document, "write_pdf", interrupted_then_swallowed)
+    assert cli.main(["-C", str(project), "-q"]) == 130
+    assert default_pdf(project).read_bytes() == good
+    assert sorted(p.name for p in (project / "output").iterdir()) == [default_pdf(project).name]
+    monkeypatch.setattr(Document, "write_pdf", write)
+    assert cli.main(["-C", str(project), "-q"]) == 0  # the next run starts afresh
+    assert default_pdf(project).read_bytes() != good
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
 def test_killed_build_leaves_the_old_pdf(tmp_path, sig):
     project = make_project(tmp_path, {"content/a.md": "## A\n\nfine\n"})
