@@ -309,8 +309,7 @@ def _ends_with_heading(column) -> bool:
     if last is None:
         return False
     tag = last.element.tag
-    # A pseudo-heading counts when it is kept with what follows (`p.lead.intro` before a
-    # code block is not, by design: sheetcss.FULL_COLUMNS_CSS).
+    # A pseudo-heading counts when it is kept with what follows (sheetcss.FULL_COLUMNS_CSS).
     return tag in HEADINGS or (
         tag == "p"
         and "lead" in (last.element.get("class") or "").split()

@@ -167,10 +167,12 @@ LONG_ITEM_LINES = 4.5
 #   (`:not(:last-child)`); otherwise a heading and a one-line command glued every such
 #   pair to the next, and a run of them could only move as a whole (a 75 % empty column
 #   in a balanced docker-cheat-sheet-ru page);
-# - a pseudo-heading (`p.lead`: a bold-only line, or a line ending in ":" before a list or
-#   table) stays with what follows, like a heading. A ":" line before a code block is
-#   marked (`p.lead.intro`) but not kept with it: WeasyPrint honours that `avoid` by
-#   leaving up to a third of a column empty (measured on docker-cheat-sheet-ru);
+# - a pseudo-heading (`p.lead`: a bold-only line, or a line ending in ":" before a list,
+#   table or code block) stays with what follows, like a heading. The ":" line before a
+#   code block was once left free (WeasyPrint honoured that `avoid` by leaving up to a third
+#   of a column empty in docker-cheat-sheet-ru); since code blocks split after two lines and
+#   labels sit on their code, keeping it changes no corpus sheet's fill at 7.5 pt
+#   (fill.py) and moves docker-cheat-sheet's "Verify images with a hashsum:" to its code;
 # - the last item of a list, when it is short (under 50 characters: a line, two of CJK) and
 #   holds no nested list, code or table, never starts a column alone: it takes the item
 #   before it along (a lone "• Enhance formatting" at a column top of git-cheat-sheet's
@@ -191,7 +193,7 @@ pre .cl:last-child:not(:first-child), tbody > tr:last-child:not(:first-child) {
 li.chars-0:last-child:not(:first-child):not(:has(li, pre, table)) { break-before: avoid; }
 p.lead { break-after: avoid; break-inside: avoid; }
 p.lead.intro { break-after: auto; }
-p.lead.intro:has(+ ul, + ol, + dl, + table) { break-after: avoid; }
+p.lead.intro:has(+ ul, + ol, + dl, + table, + pre, + .highlight) { break-after: avoid; }
 p.lead.label { break-after: avoid; }
 .break-column { break-before: column; }
 div.break-column { height: 0; margin: 0; }

@@ -162,3 +162,14 @@ def test_break_rules_select_only_the_sizes_in_range():
     assert medium_block_css("pre", ".cl", min_lines=20, movable_lines=12) == ""
     rule = long_item_css(260)
     assert "li.chars-300" in rule and "li.chars-250" not in rule
+
+
+def test_a_colon_lead_in_is_never_left_above_the_code_it_introduces(tmp_path):
+    """Issue #14, item 5: "Verify images with a hashsum:" sat at a column foot of
+    docker-cheat-sheet with its command at the top of the next page."""
+    block = "Verify images with a hashsum:\n\n```sh\ndocker pull debian@sha256:a25306f3\n```\n"
+    layouts_intro = sweep(tmp_path, block, "hashsum")
+    layouts_code = sweep(tmp_path, block, "debian@")
+    assert any(set(c) != {(0, 0)} for c in layouts_code)  # the sweep reaches the column foot
+    for intro, code in zip(layouts_intro, layouts_code, strict=True):
+        assert set(intro) == set(code), (intro, code)
