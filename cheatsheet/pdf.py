@@ -743,25 +743,41 @@ def layout_hints(html: str) -> str:
     html = glue_line_final_emoji(html)
     html = item_lengths(html)
     out, position = [], 0
-    while (start := html.find("<p>", position)) != -1:
-        end = html.find("</p>", start)
+    while (opening := PARAGRAPH_START.search(html, position)) is not None:
+        end = html.find("</p>", opening.end())
         if end == -1:
             break
-        inner = html[start + 3 : end]
+        inner = html[opening.end() : end]
         after = html[end + 4 : end + 64].lstrip()
         if LONE_BOLD.fullmatch(inner) is not None and len(_TAGS.sub("", inner)) <= LEAD_MAX_CHARS:
-            tag = '<p class="lead">'
+            classes = "lead"
         elif inner.rstrip().endswith(":") and after.startswith(LEAD_FOLLOWERS):
-            tag = '<p class="lead intro">'
+            classes = "lead intro"
         elif _is_code_label(inner, after):
-            tag = '<p class="lead intro label">'
+            classes = "lead intro label"
         else:
-            tag = "<p>"
-        out.append(html[position:start])
-        out.append(tag)
-        position = start + 3
+            classes = ""
+        out.append(html[position : opening.start()])
+        out.append(_with_classes(opening.group(0), classes))
+        position = opening.end()
     out.append(html[position:])
     return "".join(out)
+
+
+# A paragraph's start tag, bare or with attributes: typography.py gives a paragraph in
+# another language `lang` (and `dir`), kramdown attribute lists a class or id. Matching only
+# `<p>` once made no Russian or Japanese line a pseudo-heading (docker-cheat-sheet-ru: none
+# of its 92 `<p lang="ru">`). `[^<>]*` stops at the tag's end: linear.
+PARAGRAPH_START = re.compile(r"<p(?:\s[^<>]*)?>")
+
+
+def _with_classes(tag: str, classes: str) -> str:
+    """The start tag with `classes` added (before any it has)."""
+    if not classes:
+        return tag
+    if ' class="' in tag:
+        return tag.replace(' class="', f' class="{classes} ', 1)
+    return f'<p class="{classes}"{tag[2:]}'
 
 
 # Parsed settings stylesheets kept by a renderer, by text: a watch-mode rebuild lays out

@@ -74,6 +74,20 @@ def test_a_bold_question_ending_in_an_emoji_is_a_pseudo_heading():
     assert mixed.startswith("<p><strong>")
 
 
+def test_a_paragraph_with_attributes_can_be_a_pseudo_heading():
+    """typography.py gives a paragraph in another language `lang`: matching only `<p>` made
+    none of docker-cheat-sheet-ru's 92 `<p lang="ru">` a pseudo-heading, so its ":" lines
+    sat at column feet above their commands."""
+    html = layout_hints(
+        '<p lang="ru">Для всех контейнеров:</p><div class="highlight"><pre>x</pre></div>'
+        '<p class="note" id="n"><strong>Метка</strong></p><ul><li>a</li></ul>'
+        '<p lang="ru">обычный текст.</p><p>y</p>'
+    )
+    assert '<p class="lead intro" lang="ru">Для всех' in html
+    assert '<p class="lead note" id="n"><strong>' in html
+    assert '<p lang="ru">обычный текст.</p>' in html
+
+
 def test_emoji_at_the_end_of_a_line_is_tied_to_its_word():
     html = layout_hints('<p>ship it <img class="emoji" src="emoji:1F680" alt="r"></p>')
     assert 'it<span class="emoji-tail">\u00a0<img class="emoji"' in html
