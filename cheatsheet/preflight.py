@@ -262,6 +262,10 @@ def inspect(
     )
     fragments: dict[int, list[tuple[_Place, Any]]] = {}
     column_ends: list[tuple[int, str, str, str, str, str]] = []
+    # the element each column ends with and the one the next column starts with: a
+    # pseudo-heading split across them (a long ":" lead-in) continues, it is not stranded
+    continues: set[int] = set()
+    previous_end = None
     tiny: set[tuple[str, float]] = set()
     for number, page in enumerate(document.pages, 1):
         page_box = page._page_box
@@ -276,12 +280,16 @@ def inspect(
                     page_bottom,
                     "",
                 )
+                first = _first_leaf_element(column)
+                if previous_end is not None and first is previous_end:
+                    continues.add(len(column_ends) - 1)
                 last = _check_column(column, place, report, fragments, tiny, min_type_pt)
                 if last is not None:
-                    column_ends.append(last)
+                    column_ends.append(last[:6])
+                    previous_end = last[6]
     # A heading that ends a column is stranded, unless it is the very end of the sheet.
-    for page, section, text, detail, kind, element_id in column_ends[:-1]:
-        if kind:
+    for index, (page, section, text, detail, kind, element_id) in enumerate(column_ends[:-1]):
+        if kind and index not in continues:
             problem = Problem(kind, page, section, text, detail, element_id)
             getattr(report, kind).append(problem)
     _check_splits(fragments, report)
@@ -364,7 +372,31 @@ def _check_column(column, place, report, fragments, tiny, min_type_pt) -> None:
         "pseudo-heading (a lead-in line) at a column foot" if lead else f"{tag} at a column foot"
     )
     kind = "orphaned_headings" if tag in HEADINGS else "stranded_pseudo_headings" if lead else ""
-    return (place.page, section, _text_of(box), detail, kind, box.element.get("id", ""))
+    return (
+        place.page,
+        section,
+        _text_of(box),
+        detail,
+        kind,
+        box.element.get("id", ""),
+        box.element,
+    )
+
+
+def _first_leaf_element(column: Any) -> Any:
+    """The element of the first text block in the column (None if it has none)."""
+    from weasyprint.formatting_structure import boxes
+
+    for box, _ in _walk(column, ""):
+        element = getattr(box, "element", None)
+        tag = getattr(element, "tag", None)
+        if (
+            isinstance(box, boxes.BlockLevelBox)
+            and tag in LEAF_BLOCKS
+            and getattr(box, "element_tag", None) == tag
+        ):
+            return element
+    return None
 
 
 def _replace(place: _Place, section: str) -> _Place:

@@ -9,9 +9,14 @@ keep the rule."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+
 from test_split_blocks import words_by_column
 from test_typography import build, glyphs
 
+from cheatsheet import cli
 from cheatsheet.pdf import item_lengths
 from cheatsheet.sheetcss import long_item_css, medium_block_css
 
@@ -173,3 +178,27 @@ def test_a_colon_lead_in_is_never_left_above_the_code_it_introduces(tmp_path):
     assert any(set(c) != {(0, 0)} for c in layouts_code)  # the sweep reaches the column foot
     for intro, code in zip(layouts_intro, layouts_code, strict=True):
         assert set(intro) == set(code), (intro, code)
+
+
+def test_a_long_colon_lead_in_may_break_and_keeps_its_last_lines_with_the_list(tmp_path):
+    """A 7-line paragraph ending in ":" before a list (docker-cheat-sheet-ru's "Очень важно
+    ... время:") moved whole with its section bar and left 17 % of a column empty: a lead-in
+    may break like any paragraph; its last lines stay with the list, and the preflight does
+    not call the part left at the column foot stranded."""
+    intro = " ".join(f"intro{i:02d} word" for i in range(40)) + " ends here:"
+    block = f"{intro}\n\n- listed one\n- listed two\n"
+    layouts_intro = sweep(tmp_path, block, "intro")
+    layouts_list = sweep(tmp_path, block, "listed")
+    assert any(len(c) > 1 for c in layouts_intro)  # the lead-in breaks at some column foot
+    for intro_columns, list_columns in zip(layouts_intro, layouts_list, strict=True):
+        assert max(intro_columns) == min(list_columns), (intro_columns, list_columns)
+    capacity = column_capacity(tmp_path)
+    room = SWEEP[[len(c) > 1 for c in layouts_intro].index(True)]
+    source = tmp_path / "split.md"
+    source.write_text(filler(capacity - room) + block, encoding="utf-8")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = cli.main(["-C", str(tmp_path), "--content", str(source), "-o",
+                         str(tmp_path / "split.pdf"), "--report", "json", *ARGS])  # fmt: skip
+    assert code == 0
+    assert json.loads(out.getvalue())["stranded_pseudo_headings"] == []
