@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 
 from . import drawcache, emoji, fitcache, formulas, libraries
 from .config import SheetConfig, cache_folder
@@ -23,7 +22,7 @@ from .fit import STEP, FitResult, fit_auto, fit_font_size
 from .markdown import MarkdownRenderer
 from .page import SheetMeta, Theme, render_html, resolve_theme, sheet_meta
 from .pdf import Renderer, pdf_options, write_pdf
-from .preflight import Problem, Report, inspect
+from .preflight import Problem, Report, inspect, missing_glyph_problems
 from .printing import (
     drop_footer_on_single_page,
     impose_handouts,
@@ -323,7 +322,6 @@ def _build_sheet(
         font_size=font_size,
         layouts=layouts,
         min_type_pt=config.min_type_size,
-        section_text=section_text,
     )
     pages = len(document.pages)
     say("writing the PDF")
@@ -336,7 +334,7 @@ def _build_sheet(
         **options,
     )
     if missing:
-        report.missing_glyphs = glyph_problems(missing, section_text)
+        report.missing_glyphs = missing_glyph_problems(missing, section_text)
     if config.handout:
         say("imposing handouts")
     extra_outputs = impose_handouts(config, config.output_path)
@@ -366,15 +364,6 @@ def _build_sheet(
         report=report,
         extra_outputs=tuple(extra_outputs),
     )
-
-
-def glyph_problems(missing: dict[str, int], section_text: dict[str, str]) -> list[Problem]:
-    """The preflight's problems for characters drawn without a glyph (an empty document's
-    report carries only those)."""
-    empty = SimpleNamespace(pages=[])
-    return inspect(
-        empty, paper="", columns=1, font_size=0, missing=missing, section_text=section_text
-    ).missing_glyphs
 
 
 def remember_fit(key: str, fitted: FitResult, ceiling: float) -> None:

@@ -247,10 +247,9 @@ def inspect(
     font_size: float,
     layouts: int = 1,
     min_type_pt: float = 5.0,
-    missing: dict[str, int] | None = None,
-    section_text: dict[str, str] | None = None,
 ) -> Report:
-    """Measure the laid-out document and list every defect found."""
+    """Measure the laid-out document and list every defect found in its boxes (characters
+    drawn without a glyph are known only once it is written: `missing_glyph_problems`)."""
     report = Report(
         pages=len(document.pages),
         paper=paper,
@@ -299,10 +298,17 @@ def inspect(
                 "tiny_type", 0, section, f"{size:.1f} pt", f"below the {min_type_pt:g} pt floor"
             )
         )
-    for char, count in sorted((missing or {}).items()):
-        where = [slug for slug, text in (section_text or {}).items() if char in text]
+    return report
+
+
+def missing_glyph_problems(missing: dict[str, int], section_text: dict[str, str]) -> list[Problem]:
+    """One problem per character drawn without a glyph: the sections whose text holds it,
+    its script and a font package to install."""
+    problems = []
+    for char, count in sorted(missing.items()):
+        where = [slug for slug, text in section_text.items() if char in text]
         script, remedy = describe(char)
-        report.missing_glyphs.append(
+        problems.append(
             Problem(
                 "missing_glyphs",
                 0,
@@ -311,7 +317,7 @@ def inspect(
                 f"U+{ord(char):04X}, {script}, {count}x; {remedy}",
             )
         )
-    return report
+    return problems
 
 
 def _walk(box: Any, section: str) -> Iterator[tuple[Any, str]]:
