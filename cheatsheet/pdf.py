@@ -77,6 +77,16 @@ def mark_continued_code(document) -> int:
     return shown
 
 
+def finish_layout(document):
+    """What every layout gets after WeasyPrint's, whether rendered from the HTML or re-laid
+    out from its box tree (balancing a one-page sheet): split code ends at its last line,
+    continuations carry their mark, list markers sit on their first line's baseline."""
+    trim_split_code(document)
+    mark_continued_code(document)
+    align_list_markers(document)
+    return document
+
+
 def align_list_markers(document) -> int:
     """Put each list marker on the baseline of its item's first line.
 
@@ -955,10 +965,7 @@ class Renderer:
         tree, _TREES.last = getattr(_TREES, "last", None), None
         if len(document.pages) == 1 and tree is not None:
             document._cheatsheet_tree = tree  # for balancing: re-laid out, not re-parsed
-        trim_split_code(document)
-        mark_continued_code(document)
-        align_list_markers(document)
-        return document
+        return finish_layout(document)
 
     def _relayout_columns(self, document, height: float):
         """The one-page document laid out again from its own box tree with every
@@ -1000,9 +1007,7 @@ class Renderer:
             document.color_profiles,
             document.output_intent,
         )
-        trim_split_code(single)
-        mark_continued_code(single)
-        return single
+        return finish_layout(single)
 
 
 # (root box, layout context) of this thread's last layout, see keep_box_trees
