@@ -859,8 +859,7 @@ class Renderer:
         """The sheet laid out with its runs of columns `height` px tall (what balancing a
         one-page sheet settled on before, `balanced_height`), or None unless that is one
         page that balancing would accept."""
-        columns = f"main.sheet {{ height: {height:.1f}px; }}\n"  # balance_css, without the class
-        document = self.layout(html, font_size, extra_css + columns)
+        document = self.layout(html, font_size, extra_css + balance_css(height, "main.sheet"))
         document._cheatsheet_tree = None
         return document if _fits_one_page(document, self.config.columns) else None
 

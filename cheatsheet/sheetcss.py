@@ -219,10 +219,12 @@ CONTINUED_MARK_STYLE = (
 )
 
 
-def balance_css(height_px: float) -> str:
+def balance_css(height_px: float, runs: str = "main.sheet.balance") -> str:
     """Columns of a fixed height, filled in turn: WeasyPrint's own `column-fill: balance`
-    searches the height a pixel at a time (seconds for a dense page)."""
-    return f"main.sheet.balance {{ height: {height_px:.1f}px; }}\n"
+    searches the height a pixel at a time (seconds for a dense page). `runs`: the runs of
+    columns it applies to (the last page's, marked `balance`; every one of a one-page sheet
+    laid out at once at the height found before)."""
+    return f"{runs} {{ height: {height_px:.1f}px; }}\n"
 
 
 def long_block_css(table_rows: float, code_lines: float) -> str:
