@@ -260,11 +260,10 @@ def inspect(
         column_fill=[[round(f, 3) for f in column_fills(page)] for page in document.pages],
     )
     fragments: dict[int, list[tuple[_Place, Any]]] = {}
-    column_ends: list[tuple[int, str, str, str, str, str]] = []
-    # the element each column ends with and the one the next column starts with: a
-    # pseudo-heading split across them (a long ":" lead-in) continues, it is not stranded
+    column_ends: list[tuple[int, str, str, str, str, str, Any]] = []
+    # column ends whose element the next column starts with: a pseudo-heading split across
+    # them (a long ":" lead-in) continues, it is not stranded
     continues: set[int] = set()
-    previous_end = None
     tiny: set[tuple[str, float]] = set()
     for number, page in enumerate(document.pages, 1):
         page_box = page._page_box
@@ -279,15 +278,13 @@ def inspect(
                     page_bottom,
                     "",
                 )
-                first = _first_leaf_element(column)
-                if previous_end is not None and first is previous_end:
+                if column_ends and _first_leaf_element(column) is column_ends[-1][6]:
                     continues.add(len(column_ends) - 1)
                 last = _check_column(column, place, report, fragments, tiny, min_type_pt)
                 if last is not None:
-                    column_ends.append(last[:6])
-                    previous_end = last[6]
+                    column_ends.append(last)
     # A heading that ends a column is stranded, unless it is the very end of the sheet.
-    for index, (page, section, text, detail, kind, element_id) in enumerate(column_ends[:-1]):
+    for index, (page, section, text, detail, kind, element_id, _) in enumerate(column_ends[:-1]):
         if kind and index not in continues:
             problem = Problem(kind, page, section, text, detail, element_id)
             getattr(report, kind).append(problem)
@@ -335,7 +332,7 @@ def _text_of(box: Any, limit: int = 60) -> str:
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
-def _check_column(column, place, report, fragments, tiny, min_type_pt) -> None:
+def _check_column(column, place, report, fragments, tiny, min_type_pt) -> tuple | None:
     from weasyprint.formatting_structure import boxes
 
     last_block = None

@@ -50,8 +50,6 @@ URL_SCHEMES = {"http", "https", "mailto", "file", "data", "emoji", "javascript"}
 # `javascript:` and `file:` are attacks or leaks; a relative link would become
 # `file:///home/<user>/...` (the author's path) in the PDF.
 LINK_SCHEMES = ("http://", "https://", "mailto:")
-# Cells spanning more than this are clamped: `<td colspan="100000000">` made the layout
-# allocate gigabytes (the HTML standard's own limits are 1000 and 65534).
 # Inline elements nested deeper than this lose their tags (their text stays). WeasyPrint lays
 # out nested inline boxes that have padding, a border or a margin in time that doubles with
 # every level: 20 nested <kbd> or <code> took 67 s of CPU, and a style attribute can give any
@@ -65,6 +63,8 @@ INLINE_TAGS = {
 # A tag of nh3's serialised output; each alternative of an attribute starts with a different
 # character, so the match is linear in the tag's length.
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+# Cells spanning more than this are clamped: `<td colspan="100000000">` made the layout
+# allocate gigabytes (the HTML standard's own limits are 1000 and 65534).
 MAX_COLSPAN = 100
 MAX_ROWSPAN = 1000
 
