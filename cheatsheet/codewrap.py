@@ -36,6 +36,8 @@ import math
 import re
 import unicodedata
 
+from .scripts import monospace_cells
+
 # A code line (`_code_lines` in markdown.py): flat token spans and bare text, nothing nested
 # but the `hll` span around a highlighted line (`hl_lines="3"`), which once left that line
 # without break rules (`send(args)  #` / `the one network call`). Each alternative starts
@@ -70,11 +72,6 @@ SHORT_COMMENT = 20
 # CJK punctuation a line never starts with, and brackets it never ends with (kinsoku).
 _CJK_NO_START = set("、。，．：；！？）」』】〕》〉〗〙〛ー・…‥％")
 _CJK_NO_END = set("（「『【〔《〈〖〘〚")
-
-
-def _cells(text: str) -> int:
-    """Monospace cells: a wide (CJK) character takes two."""
-    return len(text) + sum(unicodedata.east_asian_width(char) in "WF" for char in text)
 
 
 def _first_word(text: str) -> str:
@@ -199,7 +196,7 @@ def _line_breaks(text: str, comment: int) -> list[int]:
     keep_from = n  # no break inside a short comment; `#` stays with its first word
     glue_until = -1
     if comment >= 0:
-        if _cells(text[comment:end]) <= SHORT_COMMENT:
+        if monospace_cells(text[comment:end]) <= SHORT_COMMENT:
             keep_from = comment + 1
         else:
             rest = text[comment:]

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 import xml.etree.ElementTree as ET
 
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .scripts import is_rtl, language_of
+from .scripts import is_rtl, language_of, monospace_cells
 
 MIN_ITEMS = 2
 # What separates key from description after the code span.
@@ -147,15 +146,10 @@ def _visible_text(md: Markdown, element: ET.Element) -> str:
     return _STASHED.sub(stashed, "".join(element.itertext()))
 
 
-def _columns(text: str) -> int:
-    """Width in monospace cells: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
 def _key_bucket(md: Markdown, element: ET.Element) -> int:
     """The longest key in characters, rounded up to 5 (at most 25): the key column is sized
     to it (base.css `.refcard.kN`), so keys do not wrap and descriptions get the rest."""
-    longest = max(_columns(_visible_text(md, code)) for code in element.iter("code"))
+    longest = max(monospace_cells(_visible_text(md, code)) for code in element.iter("code"))
     return min(-(-longest // KEY_BUCKET) * KEY_BUCKET, KEY_BUCKET_MAX)
 
 

@@ -158,3 +158,8 @@ def sheet_language(front_matter: str | None, configured: str, markdown: str) -> 
     Japanese one set in the Japanese face without anyone saying so)."""
     given = front_matter or (configured if configured != "en" else None)
     return document_language(_prose_of_markdown(markdown), given)
+
+
+def monospace_cells(text: str) -> int:
+    """Width in monospace cells: a wide (CJK) character takes two."""
+    return len(text) + sum(unicodedata.east_asian_width(char) in "WF" for char in text)

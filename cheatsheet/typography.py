@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html as html_module
 import re
-import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -24,7 +23,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .sandbox import file_problem
-from .scripts import is_rtl, language_of, script_of, sheet_language
+from .scripts import is_rtl, language_of, monospace_cells, script_of, sheet_language
 
 # Blocks whose language is judged on their own text.
 TAGGED_BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "th", "td", "dt", "dd"}
@@ -210,11 +209,6 @@ WIDE_SCRIPTS = {"han", "kana", "hangul"}
 OPENERS = set("\"'\u201c\u2018\u300c\u300e")  # quotes: `print(` stays whole, then the literal
 
 
-def _cells(text: str) -> int:
-    """Width in monospace cells: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
 def _wide_runs(plain: str) -> list[tuple[int, int]]:
     """(start, end) of each run of CJK characters."""
     runs: list[tuple[int, int]] = []
@@ -290,7 +284,7 @@ def code_breaks(code_text: str, longest_whole: int) -> str:
     out, position = [], 0
     for match in _LITERAL.finditer(code_text):
         literal = match.group()
-        if " " not in literal or _cells(html_module.unescape(literal)) > LITERAL_WHOLE:
+        if " " not in literal or monospace_cells(html_module.unescape(literal)) > LITERAL_WHOLE:
             continue
         out.append(_token_breaks(code_text[position : match.start()], longest_whole))
         if match.start() > 0 and not code_text[match.start() - 1].isspace():
