@@ -316,9 +316,10 @@ def display_html(formula: Formula, latex: str) -> str:
 def _display_html(formula: Formula, latex: str) -> str:
     """Cut before its relations, and those parts before their `+` and `-`, when there are
     any (`display_lines_html`), else one image."""
-    chunks = [display_parts(part, _BINARY) for part in display_parts(latex)]
+    relations = display_parts(latex)
+    chunks = [display_parts(part, _BINARY) for part in relations]
     if sum(map(len, chunks)) > MAX_PARTS:
-        chunks = [[part] for part in display_parts(latex)]
+        chunks = [[part] for part in relations]
     if sum(map(len, chunks)) > 1:
         drawn = [[typeset(part, True) for part in chunk] for chunk in chunks]
         if all(isinstance(part, Formula) for chunk in drawn for part in chunk):
