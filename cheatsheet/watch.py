@@ -55,19 +55,54 @@ def watch(args, overrides: dict) -> int:
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     print(f"preview: {url} (Ctrl-C to stop)", flush=True)
     cache = BuildCache()
+    first_build = time.time_ns()
     paths = _rebuild(args, overrides, cache, state)
     try:
         import watchfiles
 
-        for _changes in watchfiles.watch(
-            *paths, watch_filter=_relevant, debounce=250, step=50, raise_interrupt=True
+        # An edit saved between the first build and the moment the watcher is listening
+        # raises no event (the tests' edit right after the first preview was lost, now and
+        # then, on a busy machine). The first quiet period proves the watcher listens: any
+        # file changed since the first build started is built then.
+        unchecked = True
+        for changes in watchfiles.watch(
+            *paths,
+            watch_filter=_relevant,
+            debounce=250,
+            step=50,
+            raise_interrupt=True,
+            rust_timeout=STARTUP_CHECK_MS,
+            yield_on_timeout=True,
         ):
+            if not changes:
+                if unchecked and _changed_since(paths, first_build):
+                    paths = _rebuild(args, overrides, cache, state)
+                unchecked = False
+                continue
+            unchecked = False
             paths = _rebuild(args, overrides, cache, state)
     except KeyboardInterrupt:
         print("stopped watching", flush=True)
     finally:
         server.shutdown()
     return 0
+
+
+# How long the watcher waits for an event before it yields an empty set (the first one
+# starts the check for edits it may have missed while starting).
+STARTUP_CHECK_MS = 500
+
+
+def _changed_since(paths: list[Path], since_ns: int) -> bool:
+    """Has a watched file under `paths` been modified since `since_ns`?"""
+    for root in paths:
+        files = [root] if root.is_file() else root.rglob("*")
+        for path in files:
+            if _relevant(None, str(path)):
+                with contextlib.suppress(OSError):
+                    if path.stat().st_mtime_ns >= since_ns:
+                        return True
+    return False
 
 
 def _relevant(change, path: str) -> bool:

@@ -101,3 +101,21 @@ def test_config_and_style_changes_trigger_rebuilds(watcher):
     from conftest import page_sizes
 
     assert page_sizes(default_pdf(project))[0] == pytest.approx((419.53, 595.28), abs=1)
+
+
+def test_an_edit_saved_before_the_watcher_listens_is_found(tmp_path):
+    """An edit saved between the first build and the watcher's start raises no file event;
+    the watcher's first quiet period looks for files changed since the build began."""
+    import time
+
+    from cheatsheet.watch import _changed_since
+
+    project = make_project(tmp_path, {"content/a.md": "## First\n\nhello\n"})
+    since = time.time_ns()
+    (project / "output").mkdir(exist_ok=True)
+    (project / "output" / "sheet.pdf").write_bytes(b"%PDF")  # the build's own output
+    (project / "build.log").write_text("not a watched file")
+    assert not _changed_since([project], since)
+    (project / "content/a.md").write_text("## First\n\nedited\n")
+    assert _changed_since([project], since)
+    assert _changed_since([project / "content/a.md"], since)
