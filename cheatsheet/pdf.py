@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from . import glue
 from .config import SheetConfig
 from .errors import CheatsheetError, stop_if_interrupted
 from .page import Theme
@@ -1294,6 +1295,13 @@ ONE_PASS = """\
             or context.footnotes or context.current_page_footnotes)
         while search_height:
 """
+# each column of the flow, laid out with shrinkable gaps (glue.py)
+COLUMN_LAYOUT = """\
+                block_box_layout(
+                    context, column_box, bottom_space, skip_stack,"""
+SHRINKABLE_COLUMN_LAYOUT = """\
+                lay_out_column(
+                    block_box_layout, context, column_box, bottom_space, skip_stack,"""
 
 
 def lay_out_columns_once() -> None:
@@ -1317,7 +1325,11 @@ def lay_out_columns_once() -> None:
     if source.count(HEIGHT_SEARCH) != 1:
         return  # not the code this was written for
     namespace = dict(vars(column))
-    exec(compile(source.replace(HEIGHT_SEARCH, ONE_PASS), column.__file__, "exec"), namespace)
+    source = source.replace(HEIGHT_SEARCH, ONE_PASS)
+    if source.count(COLUMN_LAYOUT) == 1:
+        source = source.replace(COLUMN_LAYOUT, SHRINKABLE_COLUMN_LAYOUT)
+        namespace["lay_out_column"] = glue.lay_out_column
+    exec(compile(source, column.__file__, "exec"), namespace)
     one_pass = namespace["columns_layout"]
     one_pass.one_pass = True
     one_pass.two_passes = column.columns_layout  # WeasyPrint's own, for the layout tests
