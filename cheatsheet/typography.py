@@ -46,7 +46,7 @@ _EM_DASH = re.compile(r"(?<=\S )---(?= \S)")
 _EN_DASH = re.compile(r"(?<=\S )--?(?= \S)")
 # Paragraphs holding only line breaks and spaces: spacers from notes written for the web.
 _SPACER_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|&#160;|\u00a0|<br\s*/?>)*</p>\n?")
-_SPACER_LINE = re.compile(r"^(?:<br\s*/?>[ \t]*)+\n", re.MULTILINE)
+_SPACER_LINE = re.compile(r"^(?:<br\s*/?>[ \t]*)+(?:\n|\Z)", re.MULTILINE)  # also the last line
 # Inline code is plain text between tags (code blocks always hold line spans).
 _INLINE_CODE = re.compile(r"(?<!<pre>)(<code(?: class=\"[^\"<>]*\")?>)([^<]*)</code>")
 _CELL = re.compile(r"<t[dh]\b[^>]*>.*?</t[dh]>", re.DOTALL)

@@ -391,6 +391,20 @@ def test_quotes_dashes_spacers_and_flags():
     assert "<br" not in html
 
 
+def test_a_spacer_line_that_ends_a_section_is_dropped():
+    """ds-interviews-theory: `<br/>` as the last line before the next heading left a blank
+    line at the end of its section (the spacer rule wanted a newline after it)."""
+    for tail in ("<br/>", "<br/>\n", "<br> <br />"):
+        html = markdown.markdown(
+            f"Last words.\n\n{tail}", extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS
+        )
+        assert "<br" not in html, (tail, html)
+    kept = markdown.markdown(
+        "one<br>\ntwo", extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS
+    )
+    assert "<br" in kept  # a break inside a paragraph stays
+
+
 def test_footer_is_five_millimetres_from_the_trim_edge(tmp_path):
     long = "\n\n".join(f"## Part {n}\n\n" + "Some words to fill the page. " * 60 for n in range(12))
     pdf = build(tmp_path, long, "--no-fit", "--font-size", "9")
