@@ -126,6 +126,37 @@ def test_wrapped_code_lines_carry_a_continuation_mark(project, tmp_path):
     assert "pre .cl.w20::before" not in css  # short lines never get the mark's machinery
 
 
+def test_the_continuation_mark_is_a_hook_not_a_pipe(tmp_path):
+    """A bare bar beside "| my_image:my_tag" read as a shell pipe: the mark runs down the
+    continuation rows and turns into the last one (a foot at least 0.3 ch long)."""
+    import numpy
+    from test_typography import build
+
+    line = "cat my_container.tar.gz | docker import - my_image:my_tag --message imported " * 2
+    pdf = build(tmp_path, f"## Shell\n\n```bash\n{line}\n```\n", "--no-fit", "--font-size", "9")
+    scale = 300 / 72
+    page = pdfium.PdfDocument(str(pdf))[0]
+    pixels = numpy.asarray(page.render(scale=scale).to_pil().convert("RGB")).astype(int)
+    grey = (abs(pixels - 0x88).max(axis=2) <= 0x18) & (numpy.ptp(pixels, axis=2) <= 6)
+    text = page.get_textpage()
+    starts = [text.get_charbox(i)[0] for i in range(text.count_chars())]
+    code_left = min(x for x, ch in zip(starts, text.get_text_range(), strict=False) if ch == "c")
+    ch = 9 * 0.92 * 0.6  # pt: one character of the code font at 9 pt
+    band = grey[:, int((code_left + 0.2 * ch) * scale) : int((code_left + 1.5 * ch) * scale)]
+    longest_row = max(_longest_run(row) for row in band)
+    longest_column = max(_longest_run(column) for column in band.T)
+    assert longest_column >= 9 * scale  # the bar: at least a row tall
+    assert 0.3 * ch * scale <= longest_row <= 1.2 * ch * scale  # and its foot
+
+
+def _longest_run(flags) -> int:
+    best = run = 0
+    for flag in flags:
+        run = run + 1 if flag else 0
+        best = max(best, run)
+    return best
+
+
 def test_columns_out_of_range_is_an_error(project):
     result = run_cli("-C", project, "--columns", "7")
     assert result.code == 2
