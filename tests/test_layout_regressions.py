@@ -212,3 +212,32 @@ def test_a_short_label_stays_with_the_code_block_it_introduces(tmp_path):
         assert column_of(label[0]) == column_of(first[0]), filler
         checked += column_of(label[0]) != (0, 0)
     assert checked, "the block never reached a column foot: the test tests nothing"
+
+
+def test_a_line_is_not_cut_after_its_first_word_when_only_a_space_overflows():
+    """WeasyPrint 70 cut "This project is open source and available under the <b>MIT</b>
+    License." at 257 pt after "This": the first text overflowed the line by its trailing
+    space alone (pdf.hang_trailing_spaces)."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    from cheatsheet.pdf import hang_trailing_spaces
+
+    hang_trailing_spaces()
+    for width in (257, 200, 150, 120):
+        html = (
+            f'<p style="width:{width}pt;font:10pt sans-serif;margin:0">This project is open '
+            "source and available under the <b>MIT</b> License.</p>"
+        )
+        page = HTML(string=html).render().pages[0]._page_box
+        lines = [
+            "".join(t.text for t in line.descendants() if isinstance(t, boxes.TextBox))
+            for line in page.descendants()
+            if isinstance(line, boxes.LineBox)
+        ]
+        assert len(lines[0].split()) > 2, (width, lines)
+        assert " ".join(lines) == (
+            "This project is open source and available under the MIT License."
+        )
+        if width == 257:
+            assert lines == ["This project is open source and available under the", "MIT License."]
