@@ -122,7 +122,7 @@ def close_gaps(box: Any, fraction: float) -> float:
         if not _in_flow(child):
             child.translate(dy=-shrink)
             continue
-        top = child.border_box_y()
+        top = child.border_box_y() - shrink  # where the moves above bring it
         cut = (top - previous) * fraction if previous is not None and top > previous else 0.0
         child.translate(dy=-(shrink + cut))
         shrink += cut
