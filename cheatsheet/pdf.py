@@ -84,8 +84,37 @@ def finish_layout(document):
     continuations carry their mark, list markers sit on their first line's baseline."""
     trim_split_code(document)
     mark_continued_code(document)
+    drop_marks_of_unwrapped_lines(document)
     align_list_markers(document)
     return document
+
+
+def drop_marks_of_unwrapped_lines(document) -> int:
+    """Remove the continuation mark of each code line that did not wrap.
+
+    The mark's machinery is switched on for every line long enough to perhaps wrap
+    (`wrap_mark_css`); on a line that fits, the mark has no height, which drew nothing
+    while it was a bar, but its hook's foot (a bottom border) is drawn at any height: a
+    tick under the line. A line's own `overflow: hidden` would hide it too, and clip the
+    highlighted-line band beside it. Returns how many marks were removed."""
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    removed = 0
+    for page in document.pages:
+        for pre in _outermost_pre(page._page_box):
+            for box in _descendants(pre):
+                children = getattr(box, "children", None)
+                if not children or not isinstance(children[0], AbsolutePlaceholder):
+                    continue
+                mark, classes = children[0], (box.element.get("class") or "").split()
+                if (
+                    "cl" in classes
+                    and mark.element_tag.endswith("::before")
+                    and mark.height <= 0.01
+                ):
+                    box.children = children[1:]
+                    removed += 1
+    return removed
 
 
 def align_list_markers(document) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pypdfium2 as pdfium
@@ -139,14 +140,54 @@ def test_the_continuation_mark_is_a_hook_not_a_pipe(tmp_path):
     pixels = numpy.asarray(page.render(scale=scale).to_pil().convert("RGB")).astype(int)
     grey = (abs(pixels - 0x88).max(axis=2) <= 0x18) & (numpy.ptp(pixels, axis=2) <= 6)
     text = page.get_textpage()
-    starts = [text.get_charbox(i)[0] for i in range(text.count_chars())]
-    code_left = min(x for x, ch in zip(starts, text.get_text_range(), strict=False) if ch == "c")
+    code_left = min(
+        text.get_charbox(i)[0]
+        for i in range(text.count_chars())
+        if text.get_text_range(i, 1) == "c"
+    )
     ch = 9 * 0.92 * 0.6  # pt: one character of the code font at 9 pt
     band = grey[:, int((code_left + 0.2 * ch) * scale) : int((code_left + 1.5 * ch) * scale)]
     longest_row = max(_longest_run(row) for row in band)
     longest_column = max(_longest_run(column) for column in band.T)
     assert longest_column >= 9 * scale  # the bar: at least a row tall
     assert 0.3 * ch * scale <= longest_row <= 1.2 * ch * scale  # and its foot
+
+
+def test_a_code_line_that_does_not_wrap_has_no_mark(tmp_path):
+    """Lines long enough to perhaps wrap carry the mark's machinery; one that fits draws no
+    foot under itself (the hook's foot is drawn even at zero height, so it is clipped)."""
+    import numpy
+    from test_typography import build
+
+    lines = "\n".join(f"L{n:02d} " + "x" * (n - 4) for n in range(30, 46))  # one column
+    pdf = build(tmp_path, f"## Code\n\n```text\n{lines}\n```\n", "--no-fit", "--font-size", "9")
+    scale = 300 / 72
+    page = pdfium.PdfDocument(str(pdf))[0]
+    pixels = numpy.asarray(page.render(scale=scale).to_pil().convert("RGB")).astype(int)
+    grey = (abs(pixels - 0x88).max(axis=2) <= 0x18) & (numpy.ptp(pixels, axis=2) <= 6)
+    text = page.get_textpage()
+    boxes = [text.get_charbox(i) for i in range(text.count_chars())]
+    chars = [text.get_text_range(i, 1) for i in range(text.count_chars())]
+    starts = [box[0] for box, ch in zip(boxes, chars, strict=True) if ch == "L"]
+    code_left = min(starts)
+    glyphs = sorted(
+        ((box[1], box[0], char) for box, char in zip(boxes, chars, strict=True) if char in "Lx"),
+        reverse=True,
+    )  # top to bottom
+    firsts: list[tuple[float, float, str]] = []  # per text row: (bottom, x, char) leftmost
+    for bottom, x, char in glyphs:
+        if firsts and abs(firsts[-1][0] - bottom) < 2:
+            firsts[-1] = min(firsts[-1], (firsts[-1][0], x, char), key=lambda g: g[1])
+        else:
+            firsts.append((bottom, x, char))
+    firsts = [char for _, _, char in firsts]
+    wrapped = sum(1 for a, b in itertools.pairwise(firsts) if a == "L" and b != "L")
+    assert wrapped > 0 and firsts.count("L") == 16  # some lines wrap, so the marks are on
+    ch = 9 * 0.92 * 0.6
+    band = grey[:, int((code_left + 0.2 * ch) * scale) : int((code_left + 1.5 * ch) * scale)]
+    foot_rows = [_longest_run(row) >= 0.3 * ch * scale for row in band]
+    feet = sum(1 for i, on in enumerate(foot_rows) if on and (i == 0 or not foot_rows[i - 1]))
+    assert feet == wrapped
 
 
 def _longest_run(flags) -> int:
