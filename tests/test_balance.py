@@ -84,3 +84,39 @@ def test_preflight_reports_the_fill_of_full_pages_per_column(tmp_path):
     assert "full pages " in line and "% empty (emptiest: page 1 column " in line, line
     plain = build(tmp_path, notes(23), "--no-fit", name="again")
     assert plain.exists()
+
+
+def column_tops(pdf, page: int) -> dict[int, float]:
+    """Highest glyph box of each column on the page, below the title (PDF points)."""
+    highest: dict[int, float] = defaultdict(float)
+    height = pdfium.PdfDocument(str(pdf))[page].get_height()
+    for g in glyphs(pdf):
+        if g.page == page and g.font and g.char.isalnum() and g.box[3] < height - 6 * MM:
+            column = int((g.box[0] - LEFT) // PITCH)
+            highest[column] = max(highest[column], g.box[3])
+    return dict(highest)
+
+
+def test_the_last_page_is_laid_out_again_alone_from_the_document(tmp_path, monkeypatch):
+    """Balancing a sheet of several pages lays out only its last page again, from where
+    the page before stopped in the document's box tree (`_relayout_last_page`): the HTML
+    is parsed and styled once, and the columns start where those of the pages before do
+    (the page cut out as HTML had its first headings 5 pt low)."""
+    from cheatsheet.pdf import Renderer
+
+    calls = defaultdict(int)
+    for name in ("_render", "_relayout_last_page"):
+        original = getattr(Renderer, name)
+
+        def counted(self, *args, _original=original, _name=name, **kwargs):
+            calls[_name] += 1
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Renderer, name, counted)
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    pdf = build(tmp_path / "b", notes(23), "--no-fit")
+    assert calls == {"_render": 1, "_relayout_last_page": 1}
+    even = column_bottoms(pdf, 1)
+    assert len(even) == 4 and max(even.values()) - min(even.values()) < 40, even
+    plain = build(tmp_path / "a", notes(23), "--no-fit", "--no-balance")
+    assert abs(column_tops(pdf, 1)[0] - column_tops(plain, 1)[0]) < 0.5
