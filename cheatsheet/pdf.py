@@ -258,7 +258,7 @@ def _mark_top(fragment, mark_left: float) -> float:
     return fragment.content_box_y()
 
 
-BALANCE_SLACK_LINES = 1.0  # the estimate is raised by this many body lines
+BALANCE_SLACK_LINES = 0.0  # lines added to the estimate: its retries handle a short one
 
 
 def balanced_height(page, columns: int) -> float | None:

@@ -182,8 +182,15 @@ LONG_ITEM_LINES = 4.5
 #   The first item is not kept with the next (with both, docker went 2.9 -> 3.6 %);
 # - authors' manual breaks: `<!-- column -->` or the class `break-column`, and
 #   `<!-- page -->`, which starts a new run of columns (`layout_hints`): WeasyPrint 70
-#   ignores `break-before: page` inside a multi-column container.
+#   ignores `break-before: page` inside a multi-column container;
+# - a list may start a column: WeasyPrint's UA sheet glues every list to what precedes it
+#   (`ol, ul { break-before: avoid }`), so a whole table or the last lines of any paragraph
+#   went to the next column with the list after it (ds-interviews-theory: a 4-row table
+#   left 48 pt at a column foot). A list stays with a lead-in (above) and a nested list
+#   with its item's text.
 FULL_COLUMNS_CSS = """\
+ul, ol { break-before: auto; }
+li > ul, li > ol { break-before: avoid; }
 .highlight { break-inside: auto; }
 pre > code { display: block; break-before: avoid; }
 pre .cl:first-child:not(:last-child), tbody > tr:first-child:not(:last-child) {

@@ -201,3 +201,27 @@ def test_preflight_counts_a_stranded_pseudo_heading():
     report = inspect(render(body), paper="t", columns=2, font_size=9)
     assert [p.text for p in report.stranded_pseudo_headings] == ["Label"]
     assert report.orphaned_headings == []
+
+
+def test_a_list_may_start_a_column_but_a_nested_list_stays_with_its_item():
+    """WeasyPrint's UA sheet keeps every list with what precedes it: a table that fitted
+    at a column foot went to the next column with the list after it (ds-interviews-theory).
+    A nested list still stays with its item's text."""
+    rows = "".join(f"<tr><td>row {n}</td><td>value</td></tr>" for n in range(3))
+    items = "".join(f"<li>item {n} of the list</li>" for n in range(4))
+    placed = []
+    for spacer in range(150, 262, 3):
+        document = render(
+            f"<div style='height: {spacer}px'></div><table>{rows}</table><ul>{items}</ul>",
+            "table { break-inside: avoid; }",
+        )
+        where = {text: x for _, x, _, text in lines_of(document)}
+        placed.append((where["row 2"] < 100, where["item 0 of the list"] < 100))
+    assert (True, False) in placed  # the table at the foot, the list in the next column
+    for spacer in range(200, 262, 3):
+        nested = render(
+            f"<div style='height: {spacer}px'></div><ul><li>parent item<ul><li>child one</li>"
+            "<li>child two</li></ul></li></ul>"
+        )
+        where = {text: x for _, x, _, text in lines_of(nested)}
+        assert (where["parent item"] < 100) == (where["child one"] < 100), spacer
