@@ -772,7 +772,10 @@ def layout_hints(html: str) -> str:
     - `<!-- column -->` (also `column break`) becomes a column break, `<!-- page -->`
       (also `page break`, `new page`) a page break;
     - a paragraph that is only bold text, or that ends with ":" right before a list, code
-      block or table, is a pseudo-heading (`p.lead`): it stays with what follows;
+      block or table, is a pseudo-heading (`p.lead`): it stays with what follows; so does
+      a bold paragraph too long for a heading that ends with ":" before a paragraph (its
+      last lines: cs229-probability-ja's "15. Partition ... if we have:" was left at a
+      column foot, its translation in the next column);
     - an emoji that ends a line of text is tied to the word before it (no-break space),
       so it never wraps onto a line of its own.
     One linear pass each (plain `find` for paragraphs): no backtracking on user text.
@@ -789,9 +792,12 @@ def layout_hints(html: str) -> str:
             break
         inner = html[opening.end() : end]
         after = html[end + 4 : end + 64].lstrip()
-        if LONE_BOLD.fullmatch(inner) is not None and len(_TAGS.sub("", inner)) <= LEAD_MAX_CHARS:
+        bold = LONE_BOLD.fullmatch(inner) is not None
+        if bold and len(_TAGS.sub("", inner)) <= LEAD_MAX_CHARS:
             classes = "lead"
-        elif inner.rstrip().endswith(":") and after.startswith(LEAD_FOLLOWERS):
+        elif (inner.rstrip().endswith(":") and after.startswith(LEAD_FOLLOWERS)) or (
+            bold and _TAGS.sub("", inner).rstrip().endswith(":") and after.startswith("<p")
+        ):
             classes = "lead intro"
         elif _is_code_label(inner, after):
             classes = "lead intro label"

@@ -200,7 +200,7 @@ pre .cl:last-child:not(:first-child), tbody > tr:last-child:not(:first-child) {
 li.chars-0:last-child:not(:first-child):not(:has(li, pre, table)) { break-before: avoid; }
 p.lead { break-after: avoid; break-inside: avoid; }
 p.lead.intro { break-after: auto; break-inside: auto; }
-p.lead.intro:has(+ ul, + ol, + dl, + table, + pre, + .highlight) { break-after: avoid; }
+p.lead.intro:has(+ ul, + ol, + dl, + table, + pre, + .highlight, + p) { break-after: avoid; }
 p.lead.label { break-after: avoid; }
 .break-column { break-before: column; }
 div.break-column { height: 0; margin: 0; }

@@ -225,3 +225,22 @@ def test_a_list_may_start_a_column_but_a_nested_list_stays_with_its_item():
         )
         where = {text: x for _, x, _, text in lines_of(nested)}
         assert (where["parent item"] < 100) == (where["child one"] < 100), spacer
+
+
+def test_a_long_bold_lead_in_keeps_its_last_lines_with_the_next_paragraph():
+    """cs229-probability-ja: "15. Partition ― ... if we have:" (bold, too long to be a
+    heading) ended a column, its translation opened the next one."""
+    bold = (
+        "<strong>15. Partition: let the sets be such that for all i, none is empty. "
+        "We say that they form a partition if we have:</strong>"
+    )
+    assert 'class="lead intro"' in layout_hints(f"<p>{bold}</p>\n<p>Translation</p>")
+    assert "lead" not in layout_hints("<p>Plain words that end with a colon:</p>\n<p>Next</p>")
+    for spacer in range(180, 262, 3):
+        document = render(
+            f"<div style='height: {spacer}px'></div><p>{bold}</p><p>Translation of it.</p>"
+        )
+        lines = lines_of(document)
+        last_bold = max((x, y) for _, x, y, text in lines if "partition" in text or "have:" in text)
+        first_next = next(x for _, x, _, text in lines if text.startswith("Translation"))
+        assert (last_bold[0] < 100) == (first_next < 100), spacer
