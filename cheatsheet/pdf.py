@@ -1016,21 +1016,9 @@ class Renderer:
         `main.sheet` run of columns `height` px tall: what `_render` of its HTML with the
         `balance` class and `balance_css(height)` gives, without parsing the HTML and the
         CSS, matching selectors and building boxes again (seed: 0.22 -> 0.11 s)."""
-        from weasyprint.css.properties import Dimension
-        from weasyprint.document import Document, Page
         from weasyprint.layout import LayoutContext, layout_document
 
         root_box, context = document._cheatsheet_tree
-        mains = [
-            box
-            for box in _descendants(root_box)
-            if getattr(box, "element_tag", None) == "main"
-            and "sheet" in (box.element.get("class") or "").split()
-        ]
-        saved = [box.style for box in mains]
-        for box in mains:
-            box.style = box.style.copy()
-            box.style["height"] = Dimension(round(height, 1), "px")  # as balance_css writes it
         fresh = LayoutContext(
             context.style_for,
             context.get_image_from_uri.func,
@@ -1038,20 +1026,9 @@ class Renderer:
             context.counter_style,
             context.target_collector,
         )
-        try:
+        with _columns_of_height(root_box, height):
             pages = list(layout_document(document._html, root_box, fresh))  # a generator
-        finally:
-            for box, style in zip(mains, saved, strict=True):
-                box.style = style
-        single = Document(
-            [Page(page) for page in pages],
-            document.metadata,
-            document.url_fetcher,
-            document.font_config,
-            document.color_profiles,
-            document.output_intent,
-        )
-        return finish_layout(single)
+        return _document_of(pages, document)
 
     def _relayout_last_page(self, document, height: float):
         """The last page of a document of several laid out again alone, from where the page
@@ -1060,42 +1037,59 @@ class Renderer:
         footer stays the original page's). What `last_page_html` and `_render` do without
         cutting the HTML, parsing, styling and building boxes again, and without a
         stand-in for a paragraph split between the two pages (emoji sheet: 1.6 -> 0.2 s)."""
-        from weasyprint.css.properties import Dimension
-        from weasyprint.document import Document, Page
         from weasyprint.layout.background import layout_backgrounds
         from weasyprint.layout.page import remake_page
 
         root_box, context = document._cheatsheet_tree
         index = len(document.pages) - 1
-        mains = [
-            box
-            for box in _descendants(root_box)
-            if getattr(box, "element_tag", None) == "main"
-            and "sheet" in (box.element.get("class") or "").split()
-        ]
-        saved = [box.style for box in mains]
         following = context.page_maker[index + 1 :]
-        for box in mains:
-            box.style = box.style.copy()
-            box.style["height"] = Dimension(round(height, 1), "px")  # as balance_css writes it
         try:
-            page, resume_at = remake_page(index, context, root_box, document._html)
+            with _columns_of_height(root_box, height):
+                page, resume_at = remake_page(index, context, root_box, document._html)
         finally:
-            for box, style in zip(mains, saved, strict=True):
-                box.style = style
             context.page_maker[index + 1 :] = following
         if resume_at is not None:
             return None  # more than one page
         layout_backgrounds(page, context.get_image_from_uri)
-        single = Document(
-            [Page(page)],
-            document.metadata,
-            document.url_fetcher,
-            document.font_config,
-            document.color_profiles,
-            document.output_intent,
-        )
-        return finish_layout(single)
+        return _document_of([page], document)
+
+
+@contextlib.contextmanager
+def _columns_of_height(root_box, height: float):
+    """Every `main.sheet` run of columns in the box tree `height` px tall while the block
+    runs (as `balance_css` writes it), its own height back after."""
+    from weasyprint.css.properties import Dimension
+
+    mains = [
+        box
+        for box in _descendants(root_box)
+        if getattr(box, "element_tag", None) == "main"
+        and "sheet" in (box.element.get("class") or "").split()
+    ]
+    saved = [box.style for box in mains]
+    for box in mains:
+        box.style = box.style.copy()
+        box.style["height"] = Dimension(round(height, 1), "px")
+    try:
+        yield
+    finally:
+        for box, style in zip(mains, saved, strict=True):
+            box.style = style
+
+
+def _document_of(page_boxes: list, like):
+    """A document of the laid-out page boxes with the metadata and fonts of `like`."""
+    from weasyprint.document import Document, Page
+
+    single = Document(
+        [Page(page) for page in page_boxes],
+        like.metadata,
+        like.url_fetcher,
+        like.font_config,
+        like.color_profiles,
+        like.output_intent,
+    )
+    return finish_layout(single)
 
 
 # (root box, layout context) of this thread's last layout, see keep_box_trees
@@ -1392,6 +1386,24 @@ SHRINKABLE_COLUMN_LAYOUT = """\
                     block_box_layout, context, column_box, bottom_space, skip_stack,"""
 
 
+def _patched_source(function, replacements: dict[str, str], **names):
+    """`function` compiled again from its source with each key of `replacements` (found
+    exactly once, or None: another WeasyPrint version is left alone) replaced by its value,
+    in its own module's namespace plus `names`."""
+    import inspect
+    import sys
+
+    source = inspect.getsource(function)
+    if any(source.count(old) != 1 for old in replacements):
+        return None
+    for old, new in replacements.items():
+        source = source.replace(old, new)
+    module = sys.modules[function.__module__]
+    namespace = {**vars(module), **names}
+    exec(compile(source, module.__file__, "exec"), namespace)
+    return namespace[function.__name__]
+
+
 def lay_out_columns_once() -> None:
     """Skip WeasyPrint's column-height search where it cannot change the result.
 
@@ -1403,22 +1415,17 @@ def lay_out_columns_once() -> None:
     it halves the layout time of a multi-column sheet and gives the same boxes (the
     layout tests compare pixels). Another WeasyPrint version is left alone.
     """
-    import inspect
-
     from weasyprint.layout import block, column
 
     if getattr(column.columns_layout, "one_pass", False):
         return
-    source = inspect.getsource(column.columns_layout)
-    if source.count(HEIGHT_SEARCH) != 1:
+    one_pass = _patched_source(
+        column.columns_layout,
+        {HEIGHT_SEARCH: ONE_PASS, COLUMN_LAYOUT: SHRINKABLE_COLUMN_LAYOUT},
+        lay_out_column=glue.lay_out_column,
+    )
+    if one_pass is None:
         return  # not the code this was written for
-    namespace = dict(vars(column))
-    source = source.replace(HEIGHT_SEARCH, ONE_PASS)
-    if source.count(COLUMN_LAYOUT) == 1:
-        source = source.replace(COLUMN_LAYOUT, SHRINKABLE_COLUMN_LAYOUT)
-        namespace["lay_out_column"] = glue.lay_out_column
-    exec(compile(source, column.__file__, "exec"), namespace)
-    one_pass = namespace["columns_layout"]
     one_pass.one_pass = True
     one_pass.two_passes = column.columns_layout  # WeasyPrint's own, for the layout tests
     column.columns_layout = block.columns_layout = one_pass
@@ -1450,17 +1457,11 @@ def hang_trailing_spaces() -> None:
     the line breaks before "MIT". A source patch of that one test, like
     `lay_out_columns_once`; another WeasyPrint version is left alone.
     """
-    import inspect
-
     from weasyprint.layout import inline, preferred
     from weasyprint.text import line_break
 
     if getattr(line_break.split_first_line, "hangs_trailing_spaces", False):
         return
-    source = inspect.getsource(line_break.split_first_line)
-    if source.count(TRAILING_SPACE_CHECK) != 1:
-        return  # not the code this was written for
-    namespace = dict(vars(line_break))
 
     def width_without_trailing_spaces(text, style, context, justification_spacing) -> float:
         layout = line_break.create_layout(
@@ -1469,10 +1470,13 @@ def hang_trailing_spaces() -> None:
         line, _ = layout.get_first_line()
         return line_break.line_size(line, style)[0]
 
-    namespace["width_without_trailing_spaces"] = width_without_trailing_spaces
-    source = source.replace(TRAILING_SPACE_CHECK, TRAILING_SPACE_HANGS)
-    exec(compile(source, line_break.__file__, "exec"), namespace)
-    patched = namespace["split_first_line"]
+    patched = _patched_source(
+        line_break.split_first_line,
+        {TRAILING_SPACE_CHECK: TRAILING_SPACE_HANGS},
+        width_without_trailing_spaces=width_without_trailing_spaces,
+    )
+    if patched is None:
+        return  # not the code this was written for
     patched.hangs_trailing_spaces = True
     line_break.split_first_line = inline.split_first_line = patched
     preferred.split_first_line = patched

@@ -130,15 +130,11 @@ def test_wrapped_code_lines_carry_a_continuation_mark(project, tmp_path):
 def test_the_continuation_mark_is_a_hook_not_a_pipe(tmp_path):
     """A bare bar beside "| my_image:my_tag" read as a shell pipe: the mark runs down the
     continuation rows and turns into the last one (a foot at least 0.3 ch long)."""
-    import numpy
     from test_typography import build
 
     line = "cat my_container.tar.gz | docker import - my_image:my_tag --message imported " * 2
     pdf = build(tmp_path, f"## Shell\n\n```bash\n{line}\n```\n", "--no-fit", "--font-size", "9")
-    scale = 300 / 72
-    page = pdfium.PdfDocument(str(pdf))[0]
-    pixels = numpy.asarray(page.render(scale=scale).to_pil().convert("RGB")).astype(int)
-    grey = (abs(pixels - 0x88).max(axis=2) <= 0x18) & (numpy.ptp(pixels, axis=2) <= 6)
+    page, grey, scale = _mark_grey(pdf)
     text = page.get_textpage()
     code_left = min(
         text.get_charbox(i)[0]
@@ -155,16 +151,12 @@ def test_the_continuation_mark_is_a_hook_not_a_pipe(tmp_path):
 
 def test_a_code_line_that_does_not_wrap_has_no_mark(tmp_path):
     """Lines long enough to perhaps wrap carry the mark's machinery; one that fits draws no
-    foot under itself (the hook's foot is drawn even at zero height, so it is clipped)."""
-    import numpy
+    foot under itself (the hook's foot is drawn even at zero height, so it is removed)."""
     from test_typography import build
 
     lines = "\n".join(f"L{n:02d} " + "x" * (n - 4) for n in range(30, 46))  # one column
     pdf = build(tmp_path, f"## Code\n\n```text\n{lines}\n```\n", "--no-fit", "--font-size", "9")
-    scale = 300 / 72
-    page = pdfium.PdfDocument(str(pdf))[0]
-    pixels = numpy.asarray(page.render(scale=scale).to_pil().convert("RGB")).astype(int)
-    grey = (abs(pixels - 0x88).max(axis=2) <= 0x18) & (numpy.ptp(pixels, axis=2) <= 6)
+    page, grey, scale = _mark_grey(pdf)
     text = page.get_textpage()
     boxes = [text.get_charbox(i) for i in range(text.count_chars())]
     chars = [text.get_text_range(i, 1) for i in range(text.count_chars())]
@@ -188,6 +180,17 @@ def test_a_code_line_that_does_not_wrap_has_no_mark(tmp_path):
     foot_rows = [_longest_run(row) >= 0.3 * ch * scale for row in band]
     feet = sum(1 for i, on in enumerate(foot_rows) if on and (i == 0 or not foot_rows[i - 1]))
     assert feet == wrapped
+
+
+def _mark_grey(pdf):
+    """The first page, where it is the continuation mark's #888 at 300 dpi, and the scale."""
+    import numpy
+
+    scale = 300 / 72
+    page = pdfium.PdfDocument(str(pdf))[0]
+    pixels = numpy.asarray(page.render(scale=scale).to_pil().convert("RGB")).astype(int)
+    grey = (abs(pixels - 0x88).max(axis=2) <= 0x18) & (numpy.ptp(pixels, axis=2) <= 6)
+    return page, grey, scale
 
 
 def _longest_run(flags) -> int:
