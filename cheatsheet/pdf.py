@@ -691,6 +691,7 @@ LEAD_FOLLOWERS = (
     "<dl",
     '<div class="highlight',
     '<div class="language-',
+    "<p><img",  # a figure or a formula drawn as an image ("... takes the following formula:")
 )
 # A bold-only paragraph longer than this is a statement in bold, not a label: kept with what
 # follows, a 3-4 line bold definition left up to 6 lines empty at a column foot

@@ -244,3 +244,27 @@ def test_a_long_bold_lead_in_keeps_its_last_lines_with_the_next_paragraph():
         last_bold = max((x, y) for _, x, y, text in lines if "partition" in text or "have:" in text)
         first_next = next(x for _, x, _, text in lines if text.startswith("Translation"))
         assert (last_bold[0] < 100) == (first_next < 100), spacer
+
+
+def test_a_lead_in_stays_with_the_image_it_introduces():
+    """ds-interviews-theory: "... takes the following formula:" ended a column and the
+    formula (an image) opened the next."""
+    svg = (
+        "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' width='80' height='40'>"
+        "<rect width='80' height='40' fill='black'/></svg>"
+    )
+    lead = "<p>The density function takes the following formula:</p>"
+    figure = f'<p><img alt="formula" src="{svg}"></p>'
+    assert 'class="lead intro"' in layout_hints(f"{lead}\n{figure}")
+    moved_together = 0
+    for spacer in range(190, 262, 3):
+        document = render(f"<div style='height: {spacer}px'></div>{lead}{figure}<p>After</p>")
+        lead_x = next(x for _, x, _, text in lines_of(document) if "formula:" in text)
+        image = next(
+            b
+            for b in document.pages[0]._page_box.descendants()
+            if type(b).__name__.endswith("ReplacedBox")
+        )
+        assert (lead_x < 100) == (image.position_x < 100), spacer
+        moved_together += lead_x > 100
+    assert moved_together  # some spacer pushed both on
