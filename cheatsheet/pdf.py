@@ -1448,6 +1448,14 @@ TRAILING_SPACE_HANGS = """\
 """
 
 
+# weasyprint.layout.preferred.trailing_whitespace_size: the spaces that end a line of
+# `pre-wrap` text hang too (CSS Text 3, 4.1.3), but WeasyPrint counted them as ink
+PRESERVED_SPACES_STAY = "elif box.style['white_space'] not in ('normal', 'nowrap', 'pre-line'):"
+PRESERVED_SPACES_HANG = (
+    "elif box.style['white_space'] not in ('normal', 'nowrap', 'pre-line', 'pre-wrap'):"
+)
+
+
 def hang_trailing_spaces() -> None:
     """Let a text whose only overflow is its trailing space fit its line.
 
@@ -1455,7 +1463,10 @@ def hang_trailing_spaces() -> None:
     and available under the " before `<b>MIT</b>` overflowed a 257 pt line by the space
     alone, was taken for text that cannot be split earlier, and the line held "This" alone.
     Spaces that collapse hang at the end of a line (CSS Text 3, 4.1.3), so the text fits and
-    the line breaks before "MIT". A source patch of that one test, like
+    the line breaks before "MIT". So do the preserved spaces of `pre-wrap` code: a code line
+    whose tokens are kept whole broke after "docker ps" because
+    " | grep wildfly | awk '{print " overflowed by its last space before `$1}'`, and the
+    line was cut at the break before "-a". Source patches of those two tests, like
     `lay_out_columns_once`; another WeasyPrint version is left alone.
     """
     from weasyprint.layout import inline, preferred
@@ -1478,9 +1489,15 @@ def hang_trailing_spaces() -> None:
     )
     if patched is None:
         return  # not the code this was written for
+    trailing = _patched_source(
+        preferred.trailing_whitespace_size, {PRESERVED_SPACES_STAY: PRESERVED_SPACES_HANG}
+    )
+    if trailing is None:
+        return
     patched.hangs_trailing_spaces = True
     line_break.split_first_line = inline.split_first_line = patched
     preferred.split_first_line = patched
+    preferred.trailing_whitespace_size = inline.trailing_whitespace_size = trailing
 
 
 def _quiet_weasyprint() -> None:

@@ -241,3 +241,38 @@ def test_a_line_is_not_cut_after_its_first_word_when_only_a_space_overflows():
         )
         if width == 257:
             assert lines == ["This project is open source and available under the", "MIT License."]
+
+
+def test_a_code_line_is_not_cut_early_before_a_token_kept_whole(tmp_path, monkeypatch):
+    """docker-cheat-sheet-ru at 8.1 pt: "docker ps" / "-a | grep wildfly | awk '{print $1}' |"
+    / "xargs docker rm -f": the text before `$1}'` (kept whole) overflowed by its last
+    preserved space, which WeasyPrint 70 counted as ink, and the line was cut at the break
+    before "-a" (pdf.hang_trailing_spaces)."""
+    from weasyprint.formatting_structure import boxes
+
+    from cheatsheet import pdf
+
+    command = "docker ps -a | grep wildfly | awk '{print $1}' | xargs docker rm -f"
+    source = f"## Code\n\n```\n{command}\n```\n"
+    rows: dict[str, list[str]] = {}
+    layout = pdf.Renderer.layout
+
+    def recorded(self, html, font_size, extra_css=""):
+        document = layout(self, html, font_size, extra_css)
+        rows[str(font_size)] = [
+            "".join(t.text for t in line.descendants() if isinstance(t, boxes.TextBox))
+            for pre in pdf._outermost_pre(document.pages[0]._page_box)
+            for line in pre.descendants()
+            if isinstance(line, boxes.LineBox)
+        ]
+        return document
+
+    monkeypatch.setattr(pdf.Renderer, "layout", recorded)
+    for size in ("7.5", "8.1", "8.5", "9", "10"):
+        build(tmp_path, source, "--no-fit", "--font-size", size, "--no-balance")
+    for size, lines in rows.items():
+        code = [line for line in lines if line.strip()]
+        assert "".join(code).split() == command.split(), (size, code)
+        longest = max(len(line.rstrip()) for line in code)
+        # a row ends early only by a token that did not fit after it ("docker rm -f" is one)
+        assert all(len(line.rstrip()) >= 0.5 * longest for line in code[:-1]), (size, code)
