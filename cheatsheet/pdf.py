@@ -1497,7 +1497,9 @@ def hang_trailing_spaces() -> None:
     patched.hangs_trailing_spaces = True
     line_break.split_first_line = inline.split_first_line = patched
     preferred.split_first_line = patched
-    preferred.trailing_whitespace_size = inline.trailing_whitespace_size = trailing
+    # Only where lines are broken: content widths keep the space (a list marker's "1. " is
+    # `pre-wrap` text whose width sets the gap before the item).
+    inline.trailing_whitespace_size = trailing
 
 
 def _quiet_weasyprint() -> None:

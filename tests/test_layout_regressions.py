@@ -276,3 +276,27 @@ def test_a_code_line_is_not_cut_early_before_a_token_kept_whole(tmp_path, monkey
         longest = max(len(line.rstrip()) for line in code)
         # a row ends early only by a token that did not fit after it ("docker rm -f" is one)
         assert all(len(line.rstrip()) >= 0.5 * longest for line in code[:-1]), (size, code)
+
+
+def test_list_markers_keep_their_space_before_the_item(tmp_path):
+    """Hanging the trailing spaces of `pre-wrap` text must not reach content widths: a
+    marker's "1. " is such text, and with its space hung the numbers touched the items."""
+    import numpy
+
+    pdf = build(tmp_path, "## List\n\n- Bullet item\n\n1. Numbered item\n", "--no-fit")
+    scale = 300 / 72
+    page = pdfium.PdfDocument(str(pdf))[0]
+    height = page.get_height()
+    ink = numpy.asarray(page.render(scale=scale).to_pil().convert("L")) < 128
+    drawn = [g for g in glyphs(pdf) if g.page == 0]
+    for word in ("Bullet", "Numbered"):
+        first = next(
+            g
+            for i, g in enumerate(drawn)
+            if "".join(h.char for h in drawn[i : i + len(word)]) == word
+        )
+        left, bottom, _, top = first.box
+        rows = slice(int((height - top) * scale), int((height - bottom) * scale) + 1)
+        band = ink[rows, : int(left * scale) - 1]
+        marker_right = numpy.nonzero(band.any(axis=0))[0].max() / scale
+        assert left - marker_right >= 2.0, (word, left - marker_right)  # a space at 11 pt
