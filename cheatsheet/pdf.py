@@ -52,25 +52,27 @@ def _outermost_pre(box):
         yield from _outermost_pre(child)
 
 
-def mark_continued_code(document) -> int:
+def mark_continued_code(document, before=None) -> int:
     """Show the "continued" label on every fragment of a code block after its first.
 
     WeasyPrint has no selector for a fragment, so the label is laid out once, hidden, with
     the block (`continued_mark_css`) and copied onto each continuation here, at its top
     right, inside the box (`_mark_top`). Layout is unchanged; only drawing sees the copy.
-    Returns how many labels were shown.
+    `before`: the page box laid out just before the document's first page (a last page
+    laid out again alone), whose code blocks may go on at its top; each of their fragments
+    there carries the hidden label or a copy. Returns how many labels were shown.
     """
-    from weasyprint.layout.absolute import AbsolutePlaceholder
-
     templates: dict[object, object] = {}
+    for box in _outermost_pre(before) if before is not None else ():
+        if (label := _continued_label(box)) is not None:
+            templates[box.element] = label
     shown = 0
     for page in document.pages:
         for box in _outermost_pre(page._page_box):
-            first = box.children[0] if box.children else None
-            if isinstance(first, AbsolutePlaceholder) and first.element_tag == "pre::before":
-                templates[box.element] = first
+            if (label := _continued_label(box)) is not None:
+                templates[box.element] = label
                 if "continued-part" in (box.element.get("class") or "").split():
-                    box.children = [_placed_copy(first, box), *box.children[1:]]
+                    box.children = [_placed_copy(label, box), *box.children[1:]]
                     shown += 1  # the rest of a block from an earlier page (last_page_html)
             elif (template := templates.get(box.element)) is not None:
                 box.children = [_placed_copy(template, box), *box.children]
@@ -78,12 +80,23 @@ def mark_continued_code(document) -> int:
     return shown
 
 
-def finish_layout(document):
+def _continued_label(pre):
+    """The "continued" label a code block's box holds first (hidden, or a shown copy)."""
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    first = pre.children[0] if pre.children else None
+    if isinstance(first, AbsolutePlaceholder) and first.element_tag == "pre::before":
+        return first
+    return None
+
+
+def finish_layout(document, before=None):
     """What every layout gets after WeasyPrint's, whether rendered from the HTML or re-laid
-    out from its box tree (balancing a one-page sheet): split code ends at its last line,
-    continuations carry their mark, list markers sit on their first line's baseline."""
+    out from its box tree (balancing): split code ends at its last line, continuations carry
+    their mark (`before`: see `mark_continued_code`), list markers sit on their first
+    line's baseline."""
     trim_split_code(document)
-    mark_continued_code(document)
+    mark_continued_code(document, before)
     drop_marks_of_unwrapped_lines(document)
     align_list_markers(document)
     return document
@@ -1052,7 +1065,7 @@ class Renderer:
         if resume_at is not None:
             return None  # more than one page
         layout_backgrounds(page, context.get_image_from_uri)
-        return _document_of([page], document)
+        return _document_of([page], document, before=document.pages[-2]._page_box)
 
 
 @contextlib.contextmanager
@@ -1078,8 +1091,9 @@ def _columns_of_height(root_box, height: float):
             box.style = style
 
 
-def _document_of(page_boxes: list, like):
-    """A document of the laid-out page boxes with the metadata and fonts of `like`."""
+def _document_of(page_boxes: list, like, before=None):
+    """A document of the laid-out page boxes with the metadata and fonts of `like`, finished
+    (`finish_layout`; `before`: the page box laid out before them)."""
     from weasyprint.document import Document, Page
 
     single = Document(
@@ -1090,7 +1104,7 @@ def _document_of(page_boxes: list, like):
         like.color_profiles,
         like.output_intent,
     )
-    return finish_layout(single)
+    return finish_layout(single, before)
 
 
 # (root box, layout context) of this thread's last layout, see keep_box_trees

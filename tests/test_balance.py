@@ -120,3 +120,16 @@ def test_the_last_page_is_laid_out_again_alone_from_the_document(tmp_path, monke
     assert len(even) == 4 and max(even.values()) - min(even.values()) < 40, even
     plain = build(tmp_path / "a", notes(23), "--no-fit", "--no-balance")
     assert abs(column_tops(pdf, 1)[0] - column_tops(plain, 1)[0]) < 0.5
+
+
+def test_code_going_on_at_the_top_of_a_balanced_last_page_is_marked_continued(tmp_path):
+    """The balanced last page is laid out alone; the code block that goes on at its top
+    started on the page before, where its hidden label is, and still gets its copy."""
+    code = "\n".join(f"line_{i} = compute({i})  # step {i}" for i in range(150))
+    parts = [f"## Part {n}\n\n" + "Some words to fill the page here. " * 40 for n in range(14)]
+    source = "\n\n".join(parts) + f"\n\n## Code\n\n```python\n{code}\n```\n\n## After\n\nShort.\n"
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    for folder, args in (("a", ("--no-balance",)), ("b", ())):
+        texts = page_texts(build(tmp_path / folder, source, "--no-fit", *args))
+        assert len(texts) >= 2 and "line_" in texts[-2] and "line_" in texts[-1]
+        assert texts[-1].count("continued") == 1, folder
