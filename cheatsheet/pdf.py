@@ -71,9 +71,6 @@ def mark_continued_code(document, before=None) -> int:
         for box in _outermost_pre(page._page_box):
             if (label := _continued_label(box)) is not None:
                 templates[box.element] = label
-                if "continued-part" in (box.element.get("class") or "").split():
-                    box.children = [_placed_copy(label, box), *box.children[1:]]
-                    shown += 1  # the rest of a block from an earlier page (last_page_html)
             elif (template := templates.get(box.element)) is not None:
                 box.children = [_placed_copy(template, box), *box.children]
                 shown += 1
@@ -456,161 +453,6 @@ def _needs_balance(page, columns: int, only_page: bool) -> bool:
     return len(fills) > 1 and sum(1 - f for f in fills) / len(fills) > BALANCE_MIN_EMPTY
 
 
-def last_page_html(document, leads: list | None = None) -> str | None:
-    """The HTML of what the last page shows, cut at element boundaries.
-
-    An element with boxes on the page before the last one and on the last one was split
-    between them: it is kept with only its children from the first one on the last page
-    (recursively), its id dropped (the anchor stays on the earlier page), an ordered list
-    renumbered, a table's repeated header kept, and a code block marked as a continuation.
-    A split inside a run of text lines (a paragraph, a list item's text) has no element to
-    cut at: with `leads` (a list) that element is left out, an empty `div.balance-lead`
-    takes its place and the element is appended to `leads`, so the caller can put the
-    fragment laid out the first time back there (`_put_back_lead`); without it, None.
-    Table cells and rows are never replaced (None).
-    """
-    import xml.etree.ElementTree as ET
-
-    pages = document.pages
-    on_last = _elements_with_boxes(pages[-1]._page_box)
-    before = _elements_with_boxes(pages[-2]._page_box) if len(pages) > 1 else set()
-    root_box = pages[-1]._page_box.children[0]
-    root = root_box.element
-
-    def cut(element):
-        copy = ET.Element(element.tag, dict(element.attrib))
-        children = list(element)
-        first = next((i for i, child in enumerate(children) if child in on_last), None)
-        if first is None:
-            return None
-        if element in before:
-            copy.attrib.pop("id", None)
-            if _split_in_text(element, on_last, before):
-                return None  # split between two lines of text
-            if element.tag == "ol":
-                start = int(element.get("start", "1") or 1)
-                dropped = sum(1 for child in children[:first] if child.tag == "li")
-                copy.set("start", str(start + dropped))
-            if element.tag == "pre":
-                copy.set("class", f"{element.get('class', '')} continued-part".strip())
-        else:
-            copy.text = element.text
-        for index, child in enumerate(children):
-            if index < first and not (child.tag == "thead" and child in on_last):
-                continue
-            if child in before and child in on_last and child.tag != "thead":
-                if leads is not None and not leads and _can_stand_in(child, on_last, before):
-                    part = ET.Element("div", {"class": "balance-lead"})
-                    leads.append(child)
-                else:
-                    part = cut(child)
-                if part is None:
-                    return None
-            else:
-                part = child  # whole: shared, not changed
-            part.tail = child.tail
-            copy.append(part)
-        return copy
-
-    body = cut(root)
-    if body is None or any(str(e.tag).startswith("{") for e in root.iter()):
-        return None
-    for main in body.iter("main"):
-        main.set("class", f"{main.get('class', '')} balance".strip())
-    return "<!DOCTYPE html>\n" + ET.tostring(body, encoding="unicode", method="html")
-
-
-def _split_in_text(element, on_last: set, before: set) -> bool:
-    """Was `element`, split between the last two pages, split inside a run of its own text
-    lines (no element boundary to cut at)?
-
-    Loose text elsewhere in the element does not matter (Markdown leaves the line after a
-    fence as bare text in the section): only the text just before the first child element
-    on the last page, when that child starts there.
-    """
-    if element.tag in TEXT_BLOCKS:
-        return True
-    children = list(element)
-    first = next((i for i, child in enumerate(children) if child in on_last), None)
-    if first is None:
-        return _holds_text(element)
-    if children[first] in before:
-        return False  # the split is further down, inside that child
-    preceding = element.text if first == 0 else children[first - 1].tail
-    return bool((preceding or "").strip())
-
-
-def _can_stand_in(element, on_last: set, before: set) -> bool:
-    """May a split element be replaced by a block of its height (not a table's part)?"""
-    return element.tag not in ("td", "th", "tr", "dt", "summary") and _split_in_text(
-        element, on_last, before
-    )
-
-
-LEAD_CLASS = "balance-lead"
-
-
-def lead_css(height_px: float) -> str:
-    """The stand-in for the fragment of a split element that opens the last page."""
-    return (
-        f"div.{LEAD_CLASS} {{ height: {height_px:.2f}px; margin: 0; padding: 0; border: 0; "
-        "break-inside: avoid; }\n"
-    )
-
-
-def _lone_box_of(page_box, element):
-    """The outermost box of `element` on the page when every other box of it lies inside
-    that one (one fragment, in one column)."""
-
-    def boxes_of(root):
-        return [
-            box
-            for box in _descendants(root)
-            if getattr(box, "element", None) is element
-            and getattr(box, "element_tag", None) == element.tag
-        ]
-
-    found = boxes_of(page_box)
-    return found[0] if found and len(boxes_of(found[0])) == len(found) else None
-
-
-def _put_back_lead(page_box, fragment) -> bool:
-    """Replace the stand-in `div.balance-lead` on the page with `fragment` (the split
-    element's boxes from the first layout), moved to the stand-in's place."""
-    for parent in _descendants(page_box):
-        children = getattr(parent, "children", None)
-        if not children:
-            continue
-        for index, child in enumerate(children):
-            element = getattr(child, "element", None)
-            if element is not None and LEAD_CLASS in (element.get("class") or "").split():
-                fragment.translate(
-                    child.position_x - fragment.position_x, child.position_y - fragment.position_y
-                )
-                parent.children = [*children[:index], fragment, *children[index + 1 :]]
-                return True
-    return False
-
-
-def _elements_with_boxes(page_box) -> set[object]:
-    """Every element with a box on the page."""
-    return {
-        element
-        for box in _descendants(page_box)
-        if (element := getattr(box, "element", None)) is not None
-    }
-
-
-TEXT_BLOCKS = frozenset(("p", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "summary"))
-
-
-def _holds_text(element) -> bool:
-    """Is the element a run of text lines (a split inside it has no element to cut at)?"""
-    if element.tag in TEXT_BLOCKS or (element.text or "").strip():
-        return True
-    return any((child.tail or "").strip() for child in element)
-
-
 MANUAL_BREAK = re.compile(r"<!--\s*(column)(?:[ -]?break)?\s*-->", re.IGNORECASE)
 PAGE_BREAK = re.compile(
     r'<!--\s*(?:new[ -]?)?page(?:[ -]?break)?\s*-->|<div class="break-page">\s*</div>',
@@ -888,73 +730,49 @@ class Renderer:
             self._images = {}  # a new build (watch mode): images may have changed on disk
         return self._render(self._hinted[1], font_size, extra_css)
 
-    def balance_last_page(self, document, font_size: float, extra_css: str = ""):
+    def balance_last_page(self, document):
         """Columns of a partly filled last page end at about the same height.
 
-        The content of the last page is found in the laid-out document (`last_page_html`)
-        and laid out alone in a run of balanced columns: one extra layout of one page, not
-        of the document (up to BALANCE_RETRIES more when the estimated height proves short,
-        each taller). Its page's content replaces the last page's, under the original page's
-        footer (page numbers). A page that starts inside a paragraph or a list item's text
-        keeps that fragment as it was laid out: a block of its height stands in for it in
-        the balanced layout, and the fragment is put back in its place. Left as it is when
-        the page is full or when the balanced content would not fit one page. Returns the
-        document and whether it changed."""
+        The last page is laid out again alone, from its place in the document's own box
+        tree, in a run of columns of the height `balanced_height` estimates: one extra
+        layout of one page, not of the document (up to BALANCE_RETRIES more when the
+        estimate proves short, each taller). Its content replaces the last page's, under
+        the original page's footer (page numbers); a paragraph split between the last two
+        pages goes on where it stopped. Left as it is when the page is full, when the
+        balanced content would not fit one page, or when the document was laid out at a
+        remembered height (`layout_at_height`, no tree kept). Returns the document and
+        whether it changed."""
         self.balanced_height = None
         try:
-            return self._balance_last_page(document, font_size, extra_css)
+            return self._balance_last_page(document)
         finally:
-            document._cheatsheet_tree = None  # the box tree of a one-page layout: freed
+            document._cheatsheet_tree = None  # the box tree: freed before writing
 
     def layout_at_height(self, html: str, font_size: float, extra_css: str, height: float):
         """The sheet laid out with its runs of columns `height` px tall (what balancing a
         one-page sheet settled on before, `balanced_height`), or None unless that is one
         page that balancing would accept."""
-        document = self.layout(html, font_size, extra_css + balance_css(height, "main.sheet"))
+        document = self.layout(html, font_size, extra_css + balance_css(height))
         document._cheatsheet_tree = None
         return document if _fits_one_page(document, self.config.columns) else None
 
-    def _balance_last_page(self, document, font_size: float, extra_css: str):
+    def _balance_last_page(self, document):
         from weasyprint.document import Page
 
         from .preflight import columns_of, find_sheet_boxes
 
         last = document.pages[-1]
-        if not _needs_balance(last, self.config.columns, len(document.pages) == 1):
+        if getattr(document, "_cheatsheet_tree", None) is None or not _needs_balance(
+            last, self.config.columns, len(document.pages) == 1
+        ):
             return document, False
         height = balanced_height(last, self.config.columns)
         if height is None:
             return document, False
         full = max(c.height for c in columns_of(find_sheet_boxes(last._page_box)[0]))
         line = last._page_box.style["font_size"] * 1.22
-        fragment = None
-        if getattr(document, "_cheatsheet_tree", None) is not None:
-            # The page laid out again from its place in the document's own box tree: a
-            # paragraph split between the last two pages goes on where it stopped.
-            relayout = (
-                self._relayout_columns if len(document.pages) == 1 else self._relayout_last_page
-            )
-
-            def lay_out(height: float):
-                return relayout(document, height)
-        else:
-            leads: list = []
-            html = last_page_html(document, leads)
-            if html is None:
-                return document, False
-            fragment = _lone_box_of(last._page_box, leads[0]) if leads else None
-            if leads and (fragment is None or fragment.margin_height() > height / 2):
-                return document, False  # in several columns, or too tall to stand aside
-            extra = extra_css + (lead_css(fragment.margin_height()) if fragment is not None else "")
-            first: list = []  # the page's HTML is rendered once; later tries re-lay out its tree
-
-            def lay_out(height: float):
-                if first and getattr(first[0], "_cheatsheet_tree", None) is not None:
-                    return self._relayout_columns(first[0], height)
-                first[:] = [self._render(html, font_size, extra + balance_css(height))]
-                return first[0]
-
-        single = lay_out(height)
+        relayout = self._relayout_columns if len(document.pages) == 1 else self._relayout_last_page
+        single = relayout(document, height)
         for attempt in range(BALANCE_RETRIES):
             if single is not None and _fits_one_page(single, self.config.columns):
                 break
@@ -967,17 +785,15 @@ class Renderer:
                 _overflow(single, self.config.columns) / self.config.columns if single else 0.0
             )
             height = min(BALANCE_MAX_HEIGHT * full, height + overflow + (1 + attempt) * line)
-            single = lay_out(height)
+            single = relayout(document, height)
         else:
             if single is None or not _fits_one_page(single, self.config.columns):
                 return document, False
         page_box = last._page_box
         new_root = single.pages[0]._page_box.children[0]
-        if fragment is not None and not _put_back_lead(new_root, fragment):
-            return document, False
         page_box.children = [new_root, *page_box.children[1:]]
         document.pages[-1] = Page(page_box)
-        if len(document.pages) == 1 and fragment is None:
+        if len(document.pages) == 1:
             self.balanced_height = round(height, 1)  # as balance_css writes it
         return document, True
 
@@ -1027,9 +843,9 @@ class Renderer:
 
     def _relayout_columns(self, document, height: float):
         """The one-page document laid out again from its own box tree with every
-        `main.sheet` run of columns `height` px tall: what `_render` of its HTML with the
-        `balance` class and `balance_css(height)` gives, without parsing the HTML and the
-        CSS, matching selectors and building boxes again (seed: 0.22 -> 0.11 s)."""
+        `main.sheet` run of columns `height` px tall: what `_render` of its HTML with
+        `balance_css(height)` gives, without parsing the HTML and the CSS, matching
+        selectors and building boxes again (seed: 0.22 -> 0.11 s)."""
         from weasyprint.layout import LayoutContext, layout_document
 
         root_box, context = document._cheatsheet_tree
@@ -1048,9 +864,10 @@ class Renderer:
         """The last page of a document of several laid out again alone, from where the page
         before it stopped in the document's own box tree, with its runs of columns `height`
         px tall: a one-page document holding that page without its margin boxes (the
-        footer stays the original page's). What `last_page_html` and `_render` do without
-        cutting the HTML, parsing, styling and building boxes again, and without a
-        stand-in for a paragraph split between the two pages (emoji sheet: 1.6 -> 0.2 s)."""
+        footer stays the original page's), or None when it needs more than one page. It
+        replaced cutting the page's HTML out and rendering it anew, which parsed, styled
+        and built boxes again and needed a stand-in for a paragraph split between the two
+        pages (emoji sheet: 1.6 -> 0.2 s)."""
         from weasyprint.layout.background import layout_backgrounds
         from weasyprint.layout.page import remake_page
 

@@ -305,7 +305,7 @@ def _build_sheet(
         )
         layouts += passes
     if config.balance and not (balanced_at_once is document and not heading_css):
-        document, balanced = renderer.balance_last_page(document, font_size, extra_css)
+        document, balanced = renderer.balance_last_page(document)
         layouts += balanced
         if balance_key and not heading_css and renderer.balanced_height:
             fitcache.store_balance(cache_folder(), balance_key, renderer.balanced_height)

@@ -226,12 +226,12 @@ CONTINUED_MARK_STYLE = (
 )
 
 
-def balance_css(height_px: float, runs: str = "main.sheet.balance") -> str:
-    """Columns of a fixed height, filled in turn: WeasyPrint's own `column-fill: balance`
-    searches the height a pixel at a time (seconds for a dense page). `runs`: the runs of
-    columns it applies to (the last page's, marked `balance`; every one of a one-page sheet
-    laid out at once at the height found before)."""
-    return f"{runs} {{ height: {height_px:.1f}px; }}\n"
+def balance_css(height_px: float) -> str:
+    """Runs of columns of a fixed height, filled in turn: a one-page sheet laid out at once
+    at the height balancing found before. WeasyPrint's own `column-fill: balance` searches
+    the height a pixel at a time (seconds for a dense page); `pdf._columns_of_height` sets
+    the same height on a box tree laid out again."""
+    return f"main.sheet {{ height: {height_px:.1f}px; }}\n"
 
 
 def long_block_css(table_rows: float, code_lines: float) -> str:

@@ -9,8 +9,6 @@ from collections import defaultdict
 import pypdfium2 as pdfium
 from test_typography import MM, build, glyphs
 
-from cheatsheet.pdf import _holds_text
-
 PITCH = ((297 - 2 * 6 - 3 * 3.5) / 4 + 3.5) * MM
 LEFT = 6 * MM
 
@@ -62,15 +60,6 @@ def test_last_page_columns_are_balanced(tmp_path):
 def test_a_full_last_page_or_a_single_column_is_left_alone(tmp_path):
     pdf = build(tmp_path, notes(2), "--no-fit", "--columns", "1", name="one")
     assert len(column_bottoms(pdf, 0)) == 1
-
-
-def test_a_split_inside_a_paragraph_is_not_cut():
-    from xml.etree.ElementTree import fromstring
-
-    assert _holds_text(fromstring("<p>some <b>bold</b> text</p>"))
-    assert _holds_text(fromstring("<li>text<ul><li>x</li></ul></li>"))
-    assert not _holds_text(fromstring("<ul>\n<li>a</li>\n<li>b</li>\n</ul>"))
-    assert not _holds_text(fromstring("<section><h2>t</h2><p>x</p></section>"))
 
 
 def test_preflight_reports_the_fill_of_full_pages_per_column(tmp_path):
