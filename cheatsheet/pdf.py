@@ -648,11 +648,11 @@ def layout_hints(html: str) -> str:
             break
         inner = html[opening.end() : end]
         after = html[end + 4 : end + 64].lstrip()
-        bold = LONE_BOLD.fullmatch(inner) is not None
-        if bold and len(_TAGS.sub("", inner)) <= LEAD_MAX_CHARS:
+        bold_text = _TAGS.sub("", inner) if LONE_BOLD.fullmatch(inner) is not None else None
+        if bold_text is not None and len(bold_text) <= LEAD_MAX_CHARS:
             classes = "lead"
         elif (inner.rstrip().endswith(":") and after.startswith(LEAD_FOLLOWERS)) or (
-            bold and _TAGS.sub("", inner).rstrip().endswith(":") and after.startswith("<p")
+            bold_text is not None and bold_text.rstrip().endswith(":") and after.startswith("<p")
         ):
             classes = "lead intro"
         elif _is_code_label(inner, after):
@@ -929,9 +929,10 @@ _TREES = threading.local()
 
 
 def keep_box_trees() -> None:
-    """Record the box tree and layout context of each layout (`_TREES`), so a one-page
-    document can be laid out again with other column heights without building them again
-    (WeasyPrint's `layout_document` re-runs on the same tree itself when it repaginates)."""
+    """Record the box tree and layout context of each layout (`_TREES`), so balancing can
+    lay a one-page document, or a document's last page, out again with other column heights
+    without building them again (WeasyPrint's `layout_document` re-runs on the same tree
+    itself when it repaginates)."""
     from weasyprint import document as weasy_document
 
     if getattr(weasy_document.layout_document, "keeps_tree", False):
@@ -1325,6 +1326,7 @@ def hang_trailing_spaces() -> None:
     )
     if trailing is None:
         return
+    trailing.__globals__["trailing_whitespace_size"] = trailing  # its own recursion too
     patched.hangs_trailing_spaces = True
     line_break.split_first_line = inline.split_first_line = patched
     preferred.split_first_line = patched
