@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from . import glue
 from .config import SheetConfig
@@ -289,27 +289,32 @@ def balanced_height(page, columns: int) -> float | None:
     column_boxes = columns_of(sheets[0])
     if any(not _is_column(c) for c in sheets[0].children) or columns < 2:
         return None
-    units: list[tuple[float, float, bool]] = []  # (space before, height, glued to next)
+    units: list[tuple[float, float, bool, float]] = []  # (space before, height, glued, lead)
     column_starts = []
+    last_table = None  # the table the previous column ended in
     for column in column_boxes:
         previous_bottom = None
-        for top, bottom, glued in _units(column):
+        for unit in _units(column):
+            repeated = unit.header_of is not None and unit.header_of is last_table
+            if previous_bottom is None and repeated:
+                continue  # a header repeated above a table's continued rows
             if previous_bottom is None:
                 column_starts.append(len(units))
-            space = 0.0 if previous_bottom is None else max(0.0, top - previous_bottom)
-            units.append((space, bottom - top, glued))
-            previous_bottom = bottom
+            space = 0.0 if previous_bottom is None else max(0.0, unit.top - previous_bottom)
+            units.append((space, unit.bottom - unit.top, unit.keep, unit.lead))
+            previous_bottom = unit.bottom
+            last_table = unit.table
     if not units:
         return None
     # The space above a unit that started a column was cut away by the break; away from the
     # break it comes back: count the median space there.
-    spaces = sorted(space for space, _, _ in units if space > 0)
+    spaces = sorted(space for space, _, _, _ in units if space > 0)
     usual = spaces[len(spaces) // 2] if spaces else 0.0
     for index in column_starts[1:]:
         units[index] = (usual, *units[index][1:])
     full = max(c.height for c in column_boxes)
     line = page._page_box.style["font_size"] * 1.22
-    low = sum(space + height for space, height, _ in units) / columns
+    low = sum(space + height for space, height, _, _ in units) / columns
     high = full
     if _columns_needed(units, high) > columns:
         return None
@@ -386,12 +391,13 @@ def _is_column(box) -> bool:
     return _is_sheet(box)
 
 
-def _columns_needed(units: list[tuple[float, float, bool]], height: float) -> int:
-    """Columns a greedy fill of `height` needs; a unit glued to the next moves with it."""
+def _columns_needed(units: list[tuple[float, float, bool, float]], height: float) -> int:
+    """Columns a greedy fill of `height` needs; a unit glued to the next moves with it, and a
+    column that starts inside a table begins with the table's repeated header (`lead`)."""
     count, used, start = 1, 0.0, 0
     index = 0
     while index < len(units):
-        space, size, _ = units[index]
+        space, size, _, _ = units[index]
         if index > start and used + space + size > height:
             cut = index
             while cut > start and units[cut - 1][2]:
@@ -399,7 +405,7 @@ def _columns_needed(units: list[tuple[float, float, bool]], height: float) -> in
             if cut == start:
                 return len(units) + 1  # a glued run taller than the column: not at this height
             count += 1
-            start, used, index = cut, 0.0, cut
+            start, used, index = cut, units[cut][3], cut
             continue
         used += (space if index > start else 0.0) + size
         index += 1
@@ -410,17 +416,57 @@ AVOID = ("avoid", "avoid-column", "avoid-page")
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
-def _units(box):
-    """(top, bottom, keep with next) of the pieces a column may not cut, in order."""
-    for child in getattr(box, "children", ()):
+class Unit(NamedTuple):
+    """A piece of a column that a break may not cut (a line, a row, a block that avoids
+    breaks), as `balanced_height` packs it."""
+
+    top: float
+    bottom: float
+    keep: bool  # no break between it and the next unit
+    table: object = None  # the element of the table it is in
+    header_of: object = None  # that element too when the unit is the table's header row
+    lead: float = 0.0  # a column starting here begins with the table's repeated header
+
+
+def _units(box) -> list[Unit]:
+    """The units of a column box, in order.
+
+    A break is kept out where WeasyPrint keeps it out: after a box that avoids a break
+    after it, before one that avoids a break before it (a code block's last lines, a
+    nested list), and inside a paragraph where it would leave fewer lines than its
+    `orphans` before it or `widows` after it (a three-line paragraph moves whole). Without
+    the last two the estimate came out short for three of the seven corpus sheets, each
+    costing a second layout of the last page."""
+    parts = list(_unit_parts(box))
+    return [
+        unit._replace(keep=unit.keep or (index + 1 < len(parts) and parts[index + 1][1]))
+        for index, (unit, _) in enumerate(parts)
+    ]
+
+
+def _unit_parts(box):
+    """(unit, keep with the previous unit) of `_units`, before the keeps are merged."""
+    children = [
+        child
+        for child in getattr(box, "children", ())
+        if type(child).__name__ != "AbsolutePlaceholder" and hasattr(child, "margin_height")
+    ]
+    lines = [child for child in children if type(child).__name__ == "LineBox"]
+    orphans = box.style["orphans"] if lines else 0
+    widows = box.style["widows"] if lines else 0
+    line_number = 0
+    for child in children:
         name = type(child).__name__
-        if name == "AbsolutePlaceholder" or not hasattr(child, "margin_height"):
-            continue
         style = child.style
         keep = style["break_after"] in AVOID or (
             name == "LineBox"  # a heading set inline (the boxed theme's tabs)
             and any(getattr(c, "element_tag", "") in HEADING_TAGS for c in child.children)
         )
+        keep_previous = style["break_before"] in AVOID
+        if name == "LineBox":
+            line_number += 1
+            if line_number < len(lines):
+                keep = keep or line_number < orphans or len(lines) - line_number < widows
         if (
             name == "LineBox"
             or style["break_inside"] in AVOID
@@ -428,12 +474,39 @@ def _units(box):
         ):
             top = child.position_y + (child.margin_top or 0)
             height = child.margin_height() - (child.margin_top or 0) - (child.margin_bottom or 0)
-            yield top, top + height, keep
+            yield Unit(top, top + height, keep), keep_previous
             continue
-        parts = list(_units(child))
+        parts = list(_unit_parts(child))
+        if name == "TableBox":
+            parts = _table_parts(child, parts)
         if parts and keep:
-            parts[-1] = (*parts[-1][:2], True)
+            parts[-1] = (parts[-1][0]._replace(keep=True), parts[-1][1])
+        if parts and keep_previous:
+            parts[0] = (parts[0][0], True)
         yield from parts
+
+
+def _table_parts(table, parts: list) -> list:
+    """A table's units tagged with the table, its header row's with `header_of`, and its
+    body rows' with the height of the header WeasyPrint repeats above a continuation."""
+    groups = table.children
+    header = groups[0] if groups and getattr(groups[0], "is_header", False) else None
+    lead = header.margin_height() if header is not None else 0.0
+    header_bottom = header.position_y + lead if header is not None else None
+    tagged = []
+    for unit, keep_previous in parts:
+        in_header = header_bottom is not None and unit.bottom <= header_bottom + 0.01
+        tagged.append(
+            (
+                unit._replace(
+                    table=table.element,
+                    header_of=table.element if in_header else unit.header_of,
+                    lead=0.0 if in_header else lead,
+                ),
+                keep_previous,
+            )
+        )
+    return tagged
 
 
 BALANCE_MIN_EMPTY = 0.1  # a last page whose columns are this full on average is left alone
