@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import drawcache, emoji, fitcache, formulas, libraries
+from . import drawcache, emoji, fitcache, formulas, hyphenation, libraries
 from .config import SheetConfig, cache_folder
 from .content import Content, Limits, Section, load_content, select_sections
 from .errors import CheatsheetError, collecting, warn, where
@@ -80,7 +80,9 @@ class SheetHtml:
 
 
 def build_html(config: SheetConfig, markdown: MarkdownRenderer | None = None) -> SheetHtml:
-    formulas.DISK_CACHE = drawcache.DISK_CACHE = emoji.DISK_CACHE = cache_folder()
+    folder = cache_folder()
+    formulas.DISK_CACHE = drawcache.DISK_CACHE = emoji.DISK_CACHE = folder
+    hyphenation.DISK_CACHE = folder
     content = load_config_content(config)
     sections = chosen_sections(config, content)
     renderer = markdown or MarkdownRenderer(safe=config.safe)
@@ -238,6 +240,7 @@ def _build_sheet(
     theme = resolve_theme(config)
     libraries.import_weasyprint()
     drawcache.install()
+    hyphenation.install()
     renderer = cache.renderer(config, theme, allowed_roots(config, sections))
     extra_css = print_css(config, sheet.meta)
     font_size, layouts = config.font_size, 1

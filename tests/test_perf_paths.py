@@ -296,3 +296,39 @@ def test_an_interrupt_while_drawing_an_svg_is_not_swallowed():
         _svg=SimpleNamespace(draw=lambda *a: 1 / 0), _base_url="x", _context=None
     )
     drawcache._weasyprint_draw(broken, None, 1, 1)  # an ordinary failure is logged, not raised
+
+
+def test_hyphenation_patterns_come_back_from_the_cache_as_pyphen_parsed_them(tmp_path, monkeypatch):
+    """A dictionary parsed once is stored; the next process reads the same patterns back
+    and hyphenates the same; a damaged or foreign entry is parsed afresh, and a dictionary
+    with non-standard hyphenation (values that carry a change) is not stored."""
+    import pyphen
+
+    from cheatsheet import hyphenation
+
+    monkeypatch.setattr(hyphenation, "DISK_CACHE", tmp_path)
+    hyphenation.install()
+    monkeypatch.setattr(pyphen, "hdcache", {})  # as in a new process
+    path = Path(pyphen.LANGUAGES["en_US"])
+    parsed = pyphen.HyphDict.__mro__[1](path)  # Pyphen's own parse
+    first = pyphen.Pyphen(lang="en_US").hd
+    stored = list((tmp_path / "hyphenation").glob("*.json"))
+    assert len(stored) == 1 and first.patterns == parsed.patterns
+    reads = []
+    monkeypatch.setattr(
+        hyphenation, "_read", lambda key, _read=hyphenation._read: reads.append(key) or _read(key)
+    )
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    again = pyphen.Pyphen(lang="en_US")
+    assert again.hd.patterns == parsed.patterns and again.hd.maxlen == parsed.maxlen
+    assert again.inserted("hyphenation typesetting") == "hy-phen-ation -type-set-ting"
+    assert hyphenation._read(reads[0]) is not None  # it came from the entry
+    entry = json.loads(stored[0].read_text())
+    entry["patterns"]["ab"] = [0, ["1"]]  # a value of the wrong type: the entry is not used
+    stored[0].write_text(json.dumps(entry))
+    assert hyphenation._read(reads[0]) is None
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    assert pyphen.Pyphen(lang="en_US").hd.patterns == parsed.patterns
+    hungarian = pyphen.HyphDict(Path(pyphen.LANGUAGES["hu_HU"]))  # has `ssz/sz=sz` patterns
+    assert any(type(v) is not int for _, values in hungarian.patterns.values() for v in values)
+    assert len(list((tmp_path / "hyphenation").glob("*.json"))) == 1
