@@ -4,9 +4,9 @@
 import sys
 
 try:
-    from cheatsheet.cli import main
+    from cheatsheet.cli import program
 except KeyboardInterrupt:  # Ctrl-C while the libraries load: nothing started, nothing to say
     sys.exit(130)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    program()

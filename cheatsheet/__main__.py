@@ -3,8 +3,8 @@
 import sys
 
 try:
-    from .cli import main
+    from .cli import program
 except KeyboardInterrupt:  # Ctrl-C while the libraries load
     sys.exit(130)
 
-sys.exit(main())
+program()

@@ -9,6 +9,7 @@ are printed and turned into exit codes.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import difflib
 import glob
@@ -23,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .config import CONFIG_NAME, load_project
@@ -771,5 +773,26 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_INTERNAL
 
 
+def program() -> NoReturn:
+    """The `cheatsheet` command, `python build.py` and `python -m cheatsheet`: `main`, then
+    `leave`. Tests and other callers use `main`, which returns."""
+    leave(main())
+
+
+def leave(code: int) -> NoReturn:
+    """End the process without tearing its heap down object by object.
+
+    At exit Python frees every object one at a time: after a big sheet that is most of a
+    second of CPU (a 300 KB sheet: 0.9 s, 6 % of its build; the sample sheet 0.03 s) spent
+    on memory the system takes back at once anyway. Output is flushed and the exit
+    handlers still run (logging, WeasyPrint's temporary font folders via
+    `pdf.remove_font_folders`); only the freeing is skipped."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: nothing more to say
+            stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    program()

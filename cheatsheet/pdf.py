@@ -6,15 +6,18 @@ and every fetch goes through one sandboxed fetcher.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import glob
 import hashlib
 import logging
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
@@ -755,6 +758,22 @@ def _with_classes(tag: str, classes: str) -> str:
     return f'<p class="{classes}"{tag[2:]}'
 
 
+# The font configurations of this process's renderers. WeasyPrint copies each @font-face
+# file into a temporary folder, which it removes when the configuration is freed; a process
+# that ends with `cli.leave` frees nothing, so the folders are removed at exit.
+_FONT_CONFIGS: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def remove_font_folders() -> None:
+    """Remove the temporary font folders of every live font configuration."""
+    for font_config in list(_FONT_CONFIGS):
+        folder = getattr(font_config, "_folder", None)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+            font_config._folder = None
+
+
 # Parsed settings stylesheets kept by a renderer, by text: a watch-mode rebuild lays out
 # again sizes the last build tried.
 SETTINGS_KEPT = 8
@@ -779,6 +798,7 @@ class Renderer:
         self._settings: dict = {}  # parsed settings stylesheets by text (SETTINGS_KEPT)
         self.balanced_height: float | None = None  # of a one-page sheet, by balance_last_page
         self.font_config = FontConfiguration()
+        _FONT_CONFIGS.add(self.font_config)
         self.fetcher = make_fetcher(
             allowed_roots, allow_remote=config.allow_remote, emoji_style=theme.emoji_style
         )

@@ -81,9 +81,12 @@ def _text(stream: io.TextIOWrapper) -> str:
     return stream.buffer.getvalue().decode("utf-8", errors="replace")
 
 
-def run_process(*args: str | Path, cwd: Path = ROOT, stdin: bytes = b"", command=None) -> Run:
+def run_process(
+    *args: str | Path, cwd: Path = ROOT, stdin: bytes = b"", command=None, env=None
+) -> Run:
     """A real process, for the smoke tests of each way to start the program. Bounded in CPU
-    time (not wall-clock: the machine is shared), so a hang fails instead of stalling."""
+    time (not wall-clock: the machine is shared), so a hang fails instead of stalling.
+    `env`: variables set for it on top of this process's."""
     command = command or [sys.executable, str(ROOT / "build.py")]
     proc = subprocess.run(
         [*command, *map(str, args)],
@@ -91,6 +94,7 @@ def run_process(*args: str | Path, cwd: Path = ROOT, stdin: bytes = b"", command
         input=stdin,
         capture_output=True,
         preexec_fn=_limit_cpu,
+        env={**os.environ, **env} if env else None,
     )
     return Run(
         proc.returncode,

@@ -4,6 +4,7 @@ wheel into a fresh venv, run from an empty folder far from this clone. Bounded i
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -21,12 +22,19 @@ NOTE = "---\ntitle: Smoke\n---\n## Shell\n\n- `ls -la` lists files\n"
 
 def test_build_py_smoke(tmp_path):
     # Not fitted: the process start is the point here; the sample project's default (fitted)
-    # build is checked in-process (conftest.seed_pdf, test_seed_sheet).
-    out = tmp_path / "sample.pdf"
-    result = run_process("-q", "--no-fit", "-o", out)
+    # build is checked in-process (conftest.seed_pdf, test_seed_sheet). The process ends
+    # without freeing its heap (cli.leave): its report is still whole on stdout, and
+    # WeasyPrint's temporary font folder is still removed.
+    out, temp = tmp_path / "sample.pdf", tmp_path / "tmp"
+    temp.mkdir()
+    result = run_process("--no-fit", "-o", out, "--report", "json", env={"TMPDIR": str(temp)})
     assert result.code == 0, result.err
+    assert json.loads(result.out)["pages"] == 1
     assert len(page_sizes(out)) == 1
     assert "Essential Formulas" in pdf_text(out)
+    assert list(temp.iterdir()) == []
+    failed = run_process("no-such-sheet", env={"TMPDIR": str(temp)})
+    assert failed.code == 2 and "no-such-sheet" in failed.err
 
 
 def test_python_dash_m_smoke(tmp_path):
@@ -42,6 +50,7 @@ def test_cheatsheet_command_smoke(tmp_path):
     result = run_process("-", "-o", "-", cwd=tmp_path, stdin=NOTE.encode(), command=[command])
     assert result.code == 0, result.err
     assert result.stdout_bytes.startswith(b"%PDF-") and list(tmp_path.iterdir()) == []
+    assert result.stdout_bytes.rstrip().endswith(b"%%EOF")  # flushed whole before leaving
 
 
 def _built(tmp_path: Path) -> tuple[Path, Path]:
