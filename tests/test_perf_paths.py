@@ -404,3 +404,22 @@ def test_a_theme_with_css_footnotes_still_builds(tmp_path):
     pdf = build(tmp_path, source, "--theme", str(theme), "--no-fit")
     text = pdfium.PdfDocument(str(pdf))[0].get_textpage().get_text_range()
     assert "The note." in text
+
+
+def test_pdf_streams_are_compressed_at_zlib_s_default_level(tmp_path):
+    """pydyf's level 9 cost 1.3-1.5x the time for 0.4 % less size: streams come out as
+    zlib's level 6 makes them, and decompress to the same operators."""
+    import zlib
+
+    import pydyf
+
+    from cheatsheet import pdf
+
+    pdf.compress_at_default_level()
+    stream = pydyf.Stream([b"0 0 m 10 10 l S"] * 200, compress=True)
+    data = stream.data
+    body = data[data.index(b"stream\n") + 7 : data.rindex(b"\nendstream")]
+    raw = b"\n".join([b"0 0 m 10 10 l S"] * 200)
+    assert zlib.decompress(body) == raw
+    level6 = zlib.compressobj(6)
+    assert body == level6.compress(raw) + level6.flush()
