@@ -423,3 +423,17 @@ def test_pdf_streams_are_compressed_at_zlib_s_default_level(tmp_path):
     assert zlib.decompress(body) == raw
     level6 = zlib.compressobj(6)
     assert body == level6.compress(raw) + level6.flush()
+
+
+def test_leaving_under_a_profiler_exits_normally():
+    """`cli.leave` skips the heap's teardown with os._exit, except under a profiler or a
+    tracer (cProfile, pyinstrument, coverage), which write their results at a normal exit."""
+    from cheatsheet import cli
+
+    sys.setprofile(lambda *args: None)
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            cli.leave(3)
+    finally:
+        sys.setprofile(None)
+    assert stopped.value.code == 3
