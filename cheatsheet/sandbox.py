@@ -257,12 +257,17 @@ def make_fetcher(allowed_roots: list[Path], allow_remote: bool = False, emoji_st
             # Verdicts by content hash: fitting lays the sheet out several times, and the
             # same formula images are fetched on every layout.
             self.verdicts: dict[bytes, str | None] = {}
+            # What each URL served, by content hash: the drawing cache keys an SVG's drawing
+            # on it (`drawcache._key`) instead of serialising the parsed tree again.
+            self.digests: dict[str, str] = {}
 
         def fetch(self, url: str, headers=None):  # type: ignore[override]
             scheme = urlsplit(url).scheme.lower()
             if scheme == "emoji":
                 stem = url[len(emoji.SCHEME) :]
-                return URLFetcherResponse(url, emoji.svg_bytes(stem, emoji_style), svg_headers)
+                data = emoji.svg_bytes(stem, emoji_style)
+                self.digests[url] = hashlib.blake2b(data, digest_size=16).hexdigest()
+                return URLFetcherResponse(url, data, svg_headers)
             if scheme == "data":
                 return self._checked(url, super().fetch(url, headers))
             if scheme == "file":
@@ -290,6 +295,7 @@ def make_fetcher(allowed_roots: list[Path], allow_remote: bool = False, emoji_st
             finally:
                 response.close()
             key = hashlib.blake2b(data, digest_size=16).digest()
+            self.digests[url] = key.hex()
             if key not in self.verdicts:
                 try:
                     check_resource(data, response.content_type)

@@ -437,3 +437,26 @@ def test_leaving_under_a_profiler_exits_normally():
     finally:
         sys.setprofile(None)
     assert stopped.value.code == 3
+
+
+def test_drawings_are_keyed_on_what_the_fetcher_served(drawing_cache, monkeypatch):
+    """An SVG that came through our fetcher is keyed by the hash of its bytes, not by
+    serialising its parsed tree again; one that did not is still keyed by its tree."""
+    from xml.etree import ElementTree
+
+    from weasyprint import HTML
+
+    from cheatsheet.sandbox import make_fetcher
+
+    serialised = []
+    tostring = ElementTree.tostring
+    monkeypatch.setattr(
+        ElementTree, "tostring", lambda *a, **k: serialised.append(1) or tostring(*a, **k)
+    )
+    body = f'<p><img src="{RED_CIRCLE}" style="width: 20px"></p>'
+    page = f"<style>@page {{ size: 60mm 80mm }}</style>{body}"
+    fetched = HTML(string=page, url_fetcher=make_fetcher([drawing_cache])).write_pdf()
+    assert serialised == []
+    drawcache.clear_memory()
+    assert numpy.array_equal(pixels(fetched), pixels(pdf_of(body)))
+    assert serialised
