@@ -324,7 +324,7 @@ def test_hyphenation_patterns_come_back_from_the_cache_as_pyphen_parsed_them(tmp
     assert again.inserted("hyphenation typesetting") == "hy-phen-ation -type-set-ting"
     assert hyphenation._read(reads[0]) is not None  # it came from the entry
     entry = json.loads(stored[0].read_text())
-    entry["patterns"]["ab"] = [0, ["1"]]  # a value of the wrong type: the entry is not used
+    entry["patterns"] += "\nab\t0\tx"  # a value that is not digits: the entry is not used
     stored[0].write_text(json.dumps(entry))
     assert hyphenation._read(reads[0]) is None
     monkeypatch.setattr(pyphen, "hdcache", {})
