@@ -1169,6 +1169,7 @@ def write_pdf(
             page._cheatsheet_release = True
     share_font_files()
     compress_at_default_level()
+    open_array_types()
     glyphs = GlyphLog()
     weasy_log = logging.getLogger("weasyprint")
     weasy_log.addHandler(glyphs)
@@ -1201,6 +1202,35 @@ class _PdfZlib:
     @staticmethod
     def compressobj(level: int = PDF_COMPRESSION_LEVEL, *args, **kwargs):
         return zlib.compressobj(min(level, PDF_COMPRESSION_LEVEL), *args, **kwargs)
+
+
+# A C array type with its length written in: `hb_codepoint_t[42]`.
+SIZED_ARRAY = re.compile(r"(\w[\w ]*)\[(\d+)\]")
+
+
+def open_array_types() -> None:
+    """Have cffi make `T[N]` arrays given their N items as `T[]` arrays (once).
+
+    cffi parses every C type string it has not seen with pycparser, over all the
+    declarations WeasyPrint made (~2.5 ms each); WeasyPrint's font subsetting asks for
+    `hb_codepoint_t[N]` with N the glyph count of each face, a new type for every face and
+    document (12 parses, 25 ms, for the sample sheet's six faces). `T[]` with the same items
+    is the same array and one type, parsed once."""
+    from weasyprint.text.ffi import ffi
+
+    if getattr(ffi.new, "open_arrays", False):
+        return
+    sized = ffi.new
+
+    def new(cdecl, init=None):
+        if init is not None and not isinstance(init, int) and cdecl.endswith("]"):
+            match = SIZED_ARRAY.fullmatch(cdecl)
+            if match and hasattr(init, "__len__") and len(init) == int(match[2]):
+                return sized(f"{match[1]}[]", init)
+        return sized(cdecl, init)
+
+    new.open_arrays = True  # type: ignore[attr-defined]
+    ffi.new = new
 
 
 def compress_at_default_level() -> None:

@@ -460,3 +460,20 @@ def test_drawings_are_keyed_on_what_the_fetcher_served(drawing_cache, monkeypatc
     drawcache.clear_memory()
     assert numpy.array_equal(pixels(fetched), pixels(pdf_of(body)))
     assert serialised
+
+
+def test_sized_c_arrays_are_made_as_open_arrays_with_the_same_items():
+    """WeasyPrint's font subsetting asks cffi for `hb_codepoint_t[N]`, a new C type (parsed
+    with pycparser, ~2.5 ms) for every N; the same items make the same `T[]` array, parsed
+    once."""
+    from weasyprint.text.ffi import ffi
+
+    from cheatsheet import pdf
+
+    pdf.open_array_types()
+    parsed = set(ffi._parsed_types)
+    for count in (3, 17, 4242):
+        array = ffi.new(f"hb_codepoint_t[{count}]", list(range(count)))
+        assert len(array) == count and list(array) == list(range(count))
+    assert {t for t in ffi._parsed_types if t not in parsed} <= {"hb_codepoint_t[]"}
+    assert len(ffi.new("hb_tag_t[100]")) == 100 and len(ffi.new("char[4]")) == 4
