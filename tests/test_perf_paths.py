@@ -477,3 +477,23 @@ def test_sized_c_arrays_are_made_as_open_arrays_with_the_same_items():
         assert len(array) == count and list(array) == list(range(count))
     assert {t for t in ffi._parsed_types if t not in parsed} <= {"hb_codepoint_t[]"}
     assert len(ffi.new("hb_tag_t[100]")) == 100 and len(ffi.new("char[4]")) == 4
+
+
+def test_cffi_parses_a_c_type_with_only_the_typedef_names_it_uses(monkeypatch):
+    """A type string cffi has not seen is parsed with a `typedef int NAME;` line for the
+    names it uses only, not for every one of WeasyPrint's ~800 typedefs; it resolves to the
+    same type."""
+    from cffi import cparser
+    from weasyprint.text.ffi import ffi
+
+    libraries.import_weasyprint()
+    parser = cparser._get_parser()
+    sources = []
+    parse = parser.parse
+    monkeypatch.setattr(
+        parser, "parse", lambda text, *a, **k: sources.append(text) or parse(text, *a, **k)
+    )
+    pointer = ffi.typeof("PangoRectangle * * *")
+    assert pointer.item.item.item == ffi.typeof("PangoRectangle")
+    assert sources and all(text.count("typedef int ") < 10 for text in sources), sources
+    assert len(ffi.new("hb_codepoint_t[]", [1, 2, 3])) == 3
