@@ -17,13 +17,14 @@ structure tree.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from . import cacheentry
 
 # Set by the pipeline to the user's cache folder; None keeps drawings in memory only.
 DISK_CACHE: Path | None = None
-FORMAT = "2"  # bump when what is stored or how it is keyed changes
+FORMAT = "3"  # bump when what is stored or how it is keyed changes
 MAX_ENTRY = 2_000_000  # bytes: a bigger drawing is not worth a file
 _identity: str | None = None
 
@@ -83,7 +84,7 @@ def _draw_in_place(image, stream, size: tuple[float, float]) -> Drawing | str:
     if key is None:
         key = image.__dict__["_cheatsheet_key"] = _key(image)
     entry_key = f"{key}|{width}|{height}"
-    drawing = _read(entry_key)
+    drawing = _read(entry_key) or _scaled(image, key, width, height)
     if drawing is None:
         scratch = _empty_form(stream, width, height)
         _weasyprint_draw(image, scratch, width, height)
@@ -93,11 +94,68 @@ def _draw_in_place(image, stream, size: tuple[float, float]) -> Drawing | str:
             stream.draw_x_object(scratch.id)
             return scratch.id
         _write(entry_key, *drawing)
+        if _has_view_box(image) and SCALABLE.match(drawing[0]):
+            _write(f"{key}|any", *drawing, size=(width, height))
     operators, states = drawing
     for name, values in states.items():
         stream._resources["ExtGState"].setdefault(name, _dictionary(values))
     stream.stream += [b"q", operators, b"Q"]
     return drawing
+
+
+# How WeasyPrint starts drawing an SVG: the form's origin, then the viewBox's scale and
+# offset into the size it is drawn at. Everything after is in the viewBox's units.
+NUMBER = rb"(-?[0-9.]+)"
+SCALABLE = re.compile(b"q\n1 0 0 1 0 0 cm\n%s 0 0 %s %s %s cm\n" % ((NUMBER,) * 4))
+
+
+# Two sizes are of the same shape when their sides' ratios differ by less than this: sizes
+# are rounded to 0.001 px, so a formula's height and width are never exactly in proportion;
+# the viewBox then sits less than 0.01 px away from where a new drawing puts it.
+SAME_SHAPE = 1e-3
+
+
+def _scaled(image, key: str, width: float, height: float) -> Drawing | None:
+    """The drawing stored at another size of the same shape, scaled to this one, or None.
+
+    An SVG with a viewBox is drawn in the viewBox's units after one scale-and-offset that
+    maps them into the size it is drawn at, so its drawing at another size differs in that
+    matrix alone: a sheet that moves from 9.5 to 9.4 pt (watch mode, fitting) replays its
+    formulas and emoji instead of drawing them all again (sample sheet: 21 formulas)."""
+    if not _has_view_box(image):
+        return None
+    stored = _read(f"{key}|any")
+    size = _sizes.get(f"{key}|any")
+    if stored is None or size is None:
+        return None
+    old_width, old_height = size
+    if not old_width or not old_height:
+        return None
+    across, down = width / old_width, height / old_height
+    if abs(across - down) > SAME_SHAPE * max(across, down):
+        return None  # another shape: the viewBox sits differently in it
+    operators, states = stored
+    match = SCALABLE.match(operators)
+    if match is None:
+        return None
+    factor = min(across, down)
+    a, d, e, f = (float(number) * factor for number in match.groups())
+    head = b" ".join(_number(x) for x in (a, 0.0, 0.0, d, e, f))
+    drawing = (b"q\n1 0 0 1 0 0 cm\n" + head + b" cm\n" + operators[match.end() :], states)
+    _write(f"{key}|{width}|{height}", *drawing)
+    return drawing
+
+
+def _number(value: float) -> bytes:
+    """A number as pydyf writes it."""
+    import pydyf
+
+    return pydyf._to_bytes(float(value))
+
+
+def _has_view_box(image) -> bool:
+    tree = getattr(getattr(image, "_svg", None), "tree", None)
+    return tree is not None and bool(tree.get("viewBox"))
 
 
 def _empty_form(stream, width: float, height: float):
@@ -176,6 +234,7 @@ def _dictionary(values: dict[str, float]):
 
 
 _memory: dict[str, Drawing] = {}
+_sizes: dict[str, tuple[float, float]] = {}  # the size an entry of any size was drawn at
 
 
 def _path(entry_key: str) -> Path | None:
@@ -209,6 +268,15 @@ def _read(entry_key: str) -> Drawing | None:
             return None
     if "endstream" in operators or not operators.isascii():
         return None
+    size = data.get("size")
+    if size is not None:
+        if not (
+            isinstance(size, list)
+            and len(size) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in size)
+        ):
+            return None
+        _sizes[entry_key] = (float(size[0]), float(size[1]))
     entry = (operators.encode("ascii"), states)
     _memory[entry_key] = entry
     return entry
@@ -221,17 +289,28 @@ def _alpha(name: str) -> bool:
     return name[1:].replace(".", "", 1).isdigit()
 
 
-def _write(entry_key: str, operators: bytes, states: dict[str, dict[str, float]]) -> None:
+def _write(
+    entry_key: str,
+    operators: bytes,
+    states: dict[str, dict[str, float]],
+    size: tuple[float, float] | None = None,
+) -> None:
     """Store an entry (atomically: a build running at the same time reads the whole file
-    or none); a cache that cannot be written only costs the next build its time."""
+    or none); a cache that cannot be written only costs the next build its time. `size`:
+    the size it was drawn at, for the entry of any size (`_scaled`)."""
     _memory[entry_key] = (operators, states)
+    if size is not None:
+        _sizes[entry_key] = size
     path = _path(entry_key)
     if path is None or not operators.isascii():
         return
-    fields = {"operators": operators.decode("ascii"), "states": states}
+    fields: dict = {"operators": operators.decode("ascii"), "states": states}
+    if size is not None:
+        fields["size"] = list(size)
     cacheentry.write(path, entry_key, fields, encoding="ascii")
 
 
 def clear_memory() -> None:
     """Forget the drawings kept in this process (tests)."""
     _memory.clear()
+    _sizes.clear()

@@ -55,11 +55,20 @@ def drawing_cache(tmp_path, monkeypatch):
     drawcache.clear_memory()
 
 
+def sized_entries(folder: Path) -> list[Path]:
+    """The drawing cache's entries of one size (not the entry of any size, `|any`)."""
+    return [
+        path
+        for path in (folder / "drawings").rglob("*.json")
+        if not json.loads(path.read_text())["key"].endswith("|any")
+    ]
+
+
 def test_svg_drawn_once_stored_then_replayed_looks_the_same(drawing_cache):
     body = "".join(f"<p><img src=\"{RED_CIRCLE}\" style='width: 8mm'></p>" for _ in range(3))
     drawn = pdf_of(body)
-    stored = list((drawing_cache / "drawings").rglob("*.json"))
-    assert len(stored) == 1  # one image at one size
+    stored = sized_entries(drawing_cache)
+    assert len(stored) == 1  # one image at one size (and its entry of any size)
     entry = json.loads(stored[0].read_text())
     assert " f" in entry["operators"] or "\nf" in entry["operators"]  # a filled path
     assert entry["states"] == {"a0.8": {"ca": 0.8}}  # its alpha, kept with it
@@ -74,7 +83,7 @@ def test_svg_drawn_once_stored_then_replayed_looks_the_same(drawing_cache):
 def test_damaged_or_foreign_cache_entries_are_drawn_afresh(drawing_cache):
     body = f"<p><img src=\"{RED_CIRCLE}\" style='width: 8mm'></p>"
     good = pixels(pdf_of(body))
-    (entry,) = (drawing_cache / "drawings").rglob("*.json")
+    (entry,) = sized_entries(drawing_cache)
     data = json.loads(entry.read_text())
     for damage in (
         "not json",
@@ -497,3 +506,27 @@ def test_cffi_parses_a_c_type_with_only_the_typedef_names_it_uses(monkeypatch):
     assert pointer.item.item.item == ffi.typeof("PangoRectangle")
     assert sources and all(text.count("typedef int ") < 10 for text in sources), sources
     assert len(ffi.new("hb_codepoint_t[]", [1, 2, 3])) == 3
+
+
+def test_a_drawing_is_replayed_at_another_size_of_the_same_shape(drawing_cache, monkeypatch):
+    """An SVG with a viewBox drawn once is replayed at another size by scaling its first
+    matrix (watch mode moving a sheet from 9.5 to 9.4 pt drew its 21 formulas again); it
+    looks as a new drawing does. Another shape, or no viewBox, is drawn afresh."""
+    drawn = []
+    draw = drawcache._weasyprint_draw
+    monkeypatch.setattr(drawcache, "_weasyprint_draw", lambda *a: drawn.append(1) or draw(*a))
+    pdf_of(f'<img src="{RED_CIRCLE}" style="width: 20px">')
+    assert len(drawn) == 1
+    scaled = pdf_of(f'<img src="{RED_CIRCLE}" style="width: 23px">')
+    assert len(drawn) == 1  # replayed, scaled
+    monkeypatch.setattr(drawcache, "DISK_CACHE", drawing_cache / "fresh")
+    drawcache.clear_memory()
+    fresh = pdf_of(f'<img src="{RED_CIRCLE}" style="width: 23px">')
+    assert len(drawn) == 2
+    assert numpy.abs(pixels(scaled) - pixels(fresh)).max() <= 8
+    pdf_of(f'<img src="{RED_CIRCLE}" style="width: 23px; height: 30px">')
+    assert len(drawn) == 3  # another shape
+    no_view_box = RED_CIRCLE.replace(" viewBox='0 0 10 10'", " width='10' height='10'")
+    pdf_of(f'<img src="{no_view_box}" style="width: 20px">')
+    pdf_of(f'<img src="{no_view_box}" style="width: 23px">')
+    assert len(drawn) == 5
