@@ -106,12 +106,8 @@ def fit_font_size(
                 break
         else:
             guess = size * (pages * TARGET_FILL / max(used, 1e-3)) ** (1 / exponent)
-            if low is not None:
-                # The fill is lumpy: don't creep up by a step at a time. The stride doubles
-                # only when it set the guess: doubled after a guess the model made alone, it
-                # overshot the sample sheet's answer (9.3 -> 9.7, not the model's 9.6).
-                if guess < low + stride:
-                    guess, stride = low + stride, stride * 2
+            if low is not None:  # the fill is lumpy: don't creep up by a step at a time
+                guess, stride = max(guess, low + stride), stride * 2
             elif previous and len(measured) == 1:
                 guess = high - STEP  # the last answer just stopped fitting: one step down
             else:
