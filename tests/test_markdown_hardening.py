@@ -195,3 +195,47 @@ def test_damaged_formula_cache_entries_are_treated_as_missing(disk_cache, damage
     again = formulas.typeset("a^2+b^2", True)
     assert isinstance(again, formulas.Formula) and again == fresh
     assert json.loads(path.read_text())["width"] == fresh.width  # rewritten
+
+
+def _cpu(function, *args) -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    before = usage.ru_utime + usage.ru_stime
+    function(*args)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime - before
+
+
+@pytest.mark.parametrize("stage", ["cells", "table sizes"])
+def test_nested_unclosed_tables_cost_linear_time(stage):
+    """3 000 nested tables (a fuzz input, with three paragraphs of marks after them) took 9 s
+    of the Markdown stage: the inline-code pass over table cells ran from every `<td>` to
+    the end of the text, and the table sizes copied the rest of the text for every table.
+    Four times the tables must cost well under sixteen times the CPU (quadratic)."""
+    from cheatsheet.markdown import _block_sizes
+    from cheatsheet.typography import TypographyPostprocessor
+
+    run = TypographyPostprocessor(None).run if stage == "cells" else _block_sizes
+    closing = "" if stage == "cells" else "</td></tr></table>"  # unclosed, or closed
+
+    def nested(count: int) -> str:
+        return "<table><tr><td>" * count + " <code>a</code> x" * 20 + closing * count
+
+    small, large = nested(1500), nested(6000)
+    times = [min(_cpu(run, html) for _ in range(2)) for html in (small, large)]
+    assert times[1] < 8 * max(times[0], 0.005), times
+
+
+def test_table_sizes_count_each_table_s_own_rows_and_first_row():
+    from cheatsheet.markdown import _block_sizes
+
+    inner = "<table><tr><td>1</td></tr><tr><td>2</td></tr></table>"
+    html = (
+        "<table><thead><tr><th>a</th><th>b</th><th>c</th></tr></thead><tbody>"
+        + "".join(
+            f"<tr><td>{n}</td><td>{inner if n == 3 else n}</td><td>x</td></tr>" for n in range(7)
+        )
+        + "</tbody></table>"
+    )
+    sized = _block_sizes(html)
+    assert sized.startswith('<table class="cols-3 rows-5">'), sized[:60]  # 8 rows: bucket 5
+    assert '<table class="cols-1 rows-0">' in sized  # the nested one: 2 rows, 1 cell
