@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import glob
 import hashlib
 import logging
@@ -806,10 +807,8 @@ def slim_user_agent_stylesheets(author_css: str):
     that is asked for comes out the same (pages pixel-identical)."""
     if NEEDS_EVERY_PSEUDO_ELEMENT.search(author_css):
         return None
-    if _SLIM_UA.sheet is None:
-        _SLIM_UA.sheet = _slim_user_agent() or False
-    slim = _SLIM_UA.sheet
-    if slim is False:
+    slim = _slim_user_agent()
+    if slim is None:
         return None
 
     def user_agent_stylesheets(forms: bool = False) -> list:
@@ -820,13 +819,7 @@ def slim_user_agent_stylesheets(author_css: str):
     return user_agent_stylesheets
 
 
-class _SlimUserAgent:
-    sheet: object = None  # the slim stylesheet once built, False when it cannot be
-
-
-_SLIM_UA = _SlimUserAgent()
-
-
+@functools.cache
 def _slim_user_agent():
     """A copy of WeasyPrint's UA stylesheet with a matcher that tries the universal `::marker`
     rule on `li` elements only and leaves out the note rules (cssselect2 keeps a universal
